@@ -1,0 +1,54 @@
+"""Every default path and constant of the toolkit, in one place.
+
+Paths are resolved from the project root (the folder holding ``pyproject.toml``) when the package
+runs from a checkout; ``TRANSITIONS_ANALYSIS_ROOT`` overrides it. Library functions take paths as
+arguments; these are only the defaults used by the CLI, the Makefile and the notebooks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DATA_DIR = PACKAGE_DIR / "data"
+
+
+def _find_root() -> Path:
+    env = os.environ.get("TRANSITIONS_ANALYSIS_ROOT")
+    if env:
+        return Path(env).resolve()
+    for parent in PACKAGE_DIR.parents:
+        if (parent / "pyproject.toml").is_file():
+            return parent
+    return Path.cwd()
+
+
+PROJECT_ROOT = _find_root()
+DATA_DIR = PROJECT_ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"  # input: never written by the toolkit
+SAMPLE_DIR = RAW_DIR / "sample"  # the embedded, illustrative sample corpus
+PROCESSED_DIR = DATA_DIR / "processed"  # derived, regenerable
+REPORTS_DIR = PROJECT_ROOT / "reports"
+FIGURES_DIR = REPORTS_DIR / "figures"
+TABLES_DIR = REPORTS_DIR / "tables"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+CACHE_DIR = Path(os.environ.get("TRANSITIONS_ANALYSIS_CACHE", PROJECT_ROOT / ".cache"))
+
+# Shipped, researcher-editable data files (YAML), inside the package.
+ROLES_TABLE = PACKAGE_DATA_DIR / "roles.yaml"
+CODEBOOK = PACKAGE_DATA_DIR / "codebook.yaml"
+MPL_STYLE = PACKAGE_DATA_DIR / "transitions.mplstyle"
+
+# Sample corpus: human double coding (response_id, coder, code).
+SAMPLE_HUMAN_CODINGS = SAMPLE_DIR / "human_codings.csv"
+
+# NLP defaults.
+SPACY_MODEL = "fr_core_news_sm"
+SPACY_BATCH_SIZE = 256
+
+# Privacy: minimum number of respondents for a group's quotes to be shown.
+MIN_GROUP_SIZE = 3
+
+# Randomness: every estimator and resampling takes a random_state; this is the default.
+RANDOM_STATE = 20210

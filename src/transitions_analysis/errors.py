@@ -1,0 +1,73 @@
+"""Every error the toolkit raises for bad input, with its message, gathered in one place.
+
+All input errors derive from :class:`InputError` and name the file, and where known the row
+(spreadsheet numbering: header = row 1) or line, and the column. The CLI prints them as one line
+and exits with status 2 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class TransitionsAnalysisError(Exception):
+    """Base class of the toolkit's own errors."""
+
+
+class InputError(TransitionsAnalysisError):
+    """Bad input: a message naming the file and, when known, the row/line and column."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        row: int | None = None,
+        line: int | None = None,
+        column: str | int | None = None,
+    ) -> None:
+        self.path = str(path) if path is not None else None
+        self.row = row
+        self.line = line
+        self.column = column
+        self.message = message
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = []
+        if self.path:
+            where.append(self.path)
+        if self.line is not None:
+            where.append(f"ligne {self.line}")
+        if self.row is not None:
+            where.append(f"rang {self.row}")
+        if self.column is not None:
+            where.append(f"colonne {self.column!r}")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class CodebookError(InputError):
+    """Invalid codebook YAML (duplicate ids, unknown keys, broken patterns...)."""
+
+
+class MappingError(InputError):
+    """Invalid source-mapping YAML or a mapping that does not fit its file."""
+
+
+class QDAError(InputError):
+    """Invalid or hostile REFI-QDA file (.qdpx / .qdc)."""
+
+
+class NotFittedError(TransitionsAnalysisError):
+    """Raised by helpers when a model is used before fitting (estimators use sklearn's own)."""
+
+
+# Message templates shared by several modules (keep wording consistent, French for users).
+MSG_UNREADABLE_ENCODING = "encodage illisible (essayé : {tried})"
+MSG_UNSUPPORTED_FORMAT = "format non pris en charge ({suffix}) ; formats lus : {supported}"
+MSG_NO_TEXT_COLUMN = "aucune colonne de texte : ajoutez une colonne 'text' ou un fichier de correspondance YAML"
+MSG_MISSING_COLUMN = "colonne attendue absente : {column}"
+MSG_EMPTY = "réponse vide"
+MSG_DUPLICATE = "doublon de la réponse {other}"
+MSG_FILE_NOT_FOUND = "fichier ou dossier introuvable"
