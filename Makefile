@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SAMPLE := data/raw/sample
+SAMPLE := data/raw/sample/feedback
 REPORTS := reports
 
 .DEFAULT_GOAL := help

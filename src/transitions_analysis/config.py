@@ -28,6 +28,7 @@ PROJECT_ROOT = _find_root()
 DATA_DIR = PROJECT_ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"  # input: never written by the toolkit
 SAMPLE_DIR = RAW_DIR / "sample"  # the embedded, illustrative sample corpus
+SAMPLE_FEEDBACK_DIR = SAMPLE_DIR / "feedback"  # its raw exports (+ *.mapping.yaml beside them)
 PROCESSED_DIR = DATA_DIR / "processed"  # derived, regenerable
 REPORTS_DIR = PROJECT_ROOT / "reports"
 FIGURES_DIR = REPORTS_DIR / "figures"
@@ -40,7 +41,8 @@ ROLES_TABLE = PACKAGE_DATA_DIR / "roles.yaml"
 CODEBOOK = PACKAGE_DATA_DIR / "codebook.yaml"
 MPL_STYLE = PACKAGE_DATA_DIR / "transitions.mplstyle"
 
-# Sample corpus: human double coding (response_id, coder, code).
+# Sample corpus: human double coding (response_id, coder, code) of responses ingested from
+# SAMPLE_FEEDBACK_DIR.
 SAMPLE_HUMAN_CODINGS = SAMPLE_DIR / "human_codings.csv"
 
 # NLP defaults.
