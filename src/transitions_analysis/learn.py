@@ -1,0 +1,481 @@
+"""Learning coder: a scikit-learn estimator that learns the researchers' own coding.
+
+Two estimators, both following scikit-learn's conventions (``__init__`` stores parameters,
+``fit`` returns ``self``, fitted attributes end in ``_``, ``check_is_fitted`` guards prediction,
+randomness only through ``random_state``):
+
+- :class:`ThresholdedOneVsRest` - one binary classifier per code on a numeric feature matrix,
+  each with its decision threshold chosen by cross-validation (out-of-fold F1).
+- :class:`LearningCoder` - French text in, codes out: TF-IDF on words and on character n-grams
+  (accent- and case-folded, so « coopérer / coopération / coopérons » share features even where
+  a lemmatiser fails) feeding a :class:`ThresholdedOneVsRest` of logistic regressions.
+
+Models are saved with skops (:func:`save_model`) and loaded by :func:`load_model`, which refuses
+any type a model of this module does not need (a ``.skops`` file from elsewhere is untrusted).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import FeatureUnion
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import schema
+from .errors import InputError
+
+log = logging.getLogger(__name__)
+
+#: Candidate decision thresholds tried for each code (out-of-fold F1 picks one).
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.05), 2)
+
+
+def _best_threshold(y_true: np.ndarray, proba: np.ndarray) -> float:
+    """The grid threshold maximising F1 of ``proba >= t``; ties go to the one closest to 0.5."""
+    scores = np.array([f1_score(y_true, proba >= t, zero_division=0.0) for t in THRESHOLD_GRID])
+    best = np.flatnonzero(np.isclose(scores, scores.max()))
+    return float(THRESHOLD_GRID[best[np.argmin(np.abs(THRESHOLD_GRID[best] - 0.5))]])
+
+
+class ThresholdedOneVsRest(ClassifierMixin, BaseEstimator):
+    """One binary classifier per label, each with a threshold chosen by cross-validation.
+
+    Parameters
+    ----------
+    estimator : a classifier with ``predict_proba`` (default: balanced logistic regression).
+    cv : folds used to choose each label's threshold from out-of-fold probabilities; a label
+        with fewer than ``cv`` positives (or negatives) keeps the threshold 0.5.
+    random_state : seeds the fold shuffling.
+
+    ``y`` is a multilabel indicator matrix (n_samples, n_labels), or a 1-D binary target (then
+    the estimator behaves as an ordinary binary classifier with ``classes_``).
+
+    Fitted attributes: ``estimators_`` (one per label; ``None`` for a label that is constant in
+    the training data), ``constant_`` (the constant probability of such labels, else NaN),
+    ``thresholds_`` (array), ``n_features_in_``, and ``classes_`` for a 1-D target.
+    """
+
+    def __init__(self, estimator=None, *, cv: int = 3, random_state=None):
+        self.estimator = estimator
+        self.cv = cv
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
+        tags.input_tags.sparse = True
+        return tags
+
+    def _base_estimator(self):
+        if self.estimator is not None:
+            return self.estimator
+        return LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
+
+    def fit(self, X, y):
+        """Fit one classifier per column of ``y``; returns ``self``."""
+        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), multi_output=True)
+        y = np.asarray(y)
+        if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and not np.isin(y, (0, 1)).all()):
+            y = y.ravel()
+            check_classification_targets(y)
+            self.classes_ = np.unique(y)
+            if len(self.classes_) > 2:
+                raise ValueError(
+                    "Only binary classification is supported (or a 0/1 multilabel matrix); "
+                    f"got {len(self.classes_)} classes."
+                )
+            Y = (y == self.classes_[-1]).astype(int).reshape(-1, 1) if len(self.classes_) == 2 else (
+                np.zeros((len(y), 1), dtype=int)
+            )
+            self._binary_target = True
+        else:
+            if not np.isin(y, (0, 1)).all():
+                raise ValueError("la matrice multi-label doit contenir uniquement 0 et 1")
+            Y = y.astype(int)
+            self._binary_target = False
+        n_labels = Y.shape[1]
+        self.estimators_ = []
+        self.constant_ = np.full(n_labels, np.nan)
+        self.thresholds_ = np.full(n_labels, 0.5)
+        for j in range(n_labels):
+            yj = Y[:, j]
+            positives = int(yj.sum())
+            if positives in (0, len(yj)):
+                self.estimators_.append(None)
+                self.constant_[j] = float(positives > 0)
+                continue
+            if min(positives, len(yj) - positives) >= self.cv >= 2:
+                folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
+                oof = cross_val_predict(
+                    clone(self._base_estimator()), X, yj, cv=folds, method="predict_proba"
+                )[:, 1]
+                self.thresholds_[j] = _best_threshold(yj, oof)
+            self.estimators_.append(clone(self._base_estimator()).fit(X, yj))
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probabilities of presence: (n_samples, n_labels); (n_samples, 2) for a 1-D target."""
+        check_is_fitted(self, "estimators_")
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), reset=False)
+        columns = []
+        for est, const in zip(self.estimators_, self.constant_):
+            columns.append(np.full(X.shape[0], const) if est is None else est.predict_proba(X)[:, 1])
+        proba = np.column_stack(columns) if columns else np.zeros((X.shape[0], 0))
+        if self._binary_target:
+            if len(self.classes_) == 1:
+                return np.ones((X.shape[0], 1))
+            return np.column_stack([1.0 - proba[:, 0], proba[:, 0]])
+        return proba
+
+    def predict(self, X) -> np.ndarray:
+        """Labels: the indicator matrix ``proba >= thresholds_``, or class labels for 1-D."""
+        proba = self.predict_proba(X)
+        if self._binary_target:
+            if len(self.classes_) == 1:
+                return np.full(proba.shape[0], self.classes_[0])
+            return self.classes_[(proba[:, 1] >= self.thresholds_[0]).astype(int)]
+        return (proba >= self.thresholds_).astype(int)
+
+
+def _fold(text: str) -> str:
+    return text.casefold()
+
+
+class LearningCoder(BaseEstimator):
+    """French texts in, codebook codes out (multi-label), learnt from human codings.
+
+    Parameters (stored as given; see scikit-learn conventions)
+    ----------
+    codes : the code ids to learn (default: the columns of ``y`` in ``fit``).
+    word_ngrams, char_ngrams : n-gram ranges of the word and character TF-IDF features.
+    min_df : minimum document frequency of a feature.
+    C : inverse regularisation of each code's logistic regression.
+    cv : folds used to choose each code's threshold.
+    min_positives : a code with fewer positive units is not learnt (listed in ``skipped_codes_``).
+    random_state : seeds every fold shuffling.
+
+    Fitted attributes: ``codes_`` (learnt codes, in order), ``skipped_codes_``,
+    ``vectorizer_``, ``classifier_``, ``thresholds_`` (dict code -> threshold),
+    ``n_training_units_``.
+    """
+
+    def __init__(
+        self,
+        *,
+        codes: Sequence[str] | None = None,
+        word_ngrams: tuple[int, int] = (1, 2),
+        char_ngrams: tuple[int, int] = (3, 5),
+        min_df: int = 1,
+        C: float = 4.0,
+        cv: int = 3,
+        min_positives: int = 5,
+        random_state=None,
+    ):
+        self.codes = codes
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.C = C
+        self.cv = cv
+        self.min_positives = min_positives
+        self.random_state = random_state
+
+    def _make_vectorizer(self) -> FeatureUnion:
+        common = dict(strip_accents="unicode", lowercase=True, min_df=self.min_df, sublinear_tf=True)
+        return FeatureUnion(
+            [
+                ("words", TfidfVectorizer(ngram_range=self.word_ngrams, preprocessor=_fold, **common)),
+                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=self.char_ngrams, **common)),
+            ]
+        )
+
+    def fit(self, texts: Iterable[str], y):
+        """Learn from ``texts`` and ``y`` (DataFrame of 0/1 with code columns, or an array whose
+        columns are ``codes``); returns ``self``."""
+        texts = [str(t) for t in texts]
+        if isinstance(y, pd.DataFrame):
+            codes = list(self.codes) if self.codes is not None else [str(c) for c in y.columns]
+            Y = y.reindex(columns=codes, fill_value=0).to_numpy(dtype=int)
+        else:
+            Y = np.asarray(y, dtype=int)
+            if Y.ndim != 2:
+                raise ValueError("y doit être une matrice (unités x codes)")
+            if self.codes is None or len(self.codes) != Y.shape[1]:
+                raise ValueError("avec un tableau numpy, `codes` doit nommer chaque colonne de y")
+            codes = list(self.codes)
+        if len(texts) != Y.shape[0]:
+            raise ValueError(f"{len(texts)} textes mais {Y.shape[0]} lignes de codage")
+        support = Y.sum(axis=0)
+        keep = support >= self.min_positives
+        self.codes_ = [c for c, k in zip(codes, keep) if k]
+        self.skipped_codes_ = {c: int(s) for c, s, k in zip(codes, support, keep) if not k}
+        if self.skipped_codes_:
+            log.info("codes non appris (moins de %d unités positives) : %s", self.min_positives, self.skipped_codes_)
+        if not self.codes_:
+            raise ValueError(
+                f"aucun code n'a au moins {self.min_positives} unités positives : rien à apprendre"
+            )
+        self.vectorizer_ = self._make_vectorizer()
+        X = self.vectorizer_.fit_transform(texts)
+        base = LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000)
+        self.classifier_ = ThresholdedOneVsRest(base, cv=self.cv, random_state=self.random_state)
+        self.classifier_.fit(X, Y[:, keep])
+        self.thresholds_ = dict(zip(self.codes_, self.classifier_.thresholds_.tolist()))
+        self.n_training_units_ = len(texts)
+        return self
+
+    def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
+        """Probability of each code in ``codes_`` for each text: (n_texts, n_codes)."""
+        check_is_fitted(self, "classifier_")
+        X = self.vectorizer_.transform([str(t) for t in texts])
+        return self.classifier_.predict_proba(X)
+
+    def predict(self, texts: Iterable[str]) -> np.ndarray:
+        """0/1 matrix (n_texts, n_codes): each code's probability at or above its threshold."""
+        proba = self.predict_proba(texts)
+        return (proba >= self.classifier_.thresholds_).astype(int)
+
+    def predict_codings(self, segments: pd.DataFrame) -> pd.DataFrame:
+        """Codings (schema.CODINGS, ``source`` = ``model``) for each segment and predicted code.
+
+        ``segments`` has the schema.SEGMENTS columns; the evidence of a model coding is its
+        whole segment (``start``/``end`` are the segment's offsets in the answer), ``score`` the
+        probability (4 decimals).
+        """
+        check_is_fitted(self, "classifier_")
+        if segments.empty:
+            return schema.empty_frame(schema.CODINGS)
+        proba = self.predict_proba(segments["text"].tolist())
+        rows, cols = np.nonzero(proba >= self.classifier_.thresholds_)
+        seg = segments.iloc[rows].reset_index(drop=True)
+        out = pd.DataFrame(
+            {
+                "segment_id": seg["segment_id"].to_numpy(),
+                "response_id": seg["response_id"].to_numpy(),
+                "code": np.asarray(self.codes_, dtype=object)[cols],
+                "source": "model",
+                "score": np.round(proba[rows, cols], 4),
+                "start": seg["start"].to_numpy(),
+                "end": seg["end"].to_numpy(),
+                "evidence": seg["text"].to_numpy(),
+                "negated": False,
+                "coder": "model",
+            }
+        )
+        return out.sort_values(["response_id", "start", "code"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Training data from human codings
+
+
+def human_labels(
+    human_codings: pd.DataFrame, *, codes: Sequence[str], unit: str = "response_id", min_share: float = 0.5
+) -> pd.DataFrame:
+    """Unit x code 0/1 table from human codings (columns ``unit``, ``coder``, ``code``).
+
+    A code is present for a unit when at least ``min_share`` of the coders who saw the unit gave
+    it (with two coders and the default 0.5: either one). A coder "saw" a unit when they have a
+    row for it, even one with an empty code (unit seen, no code). When a coder named
+    ``adjudication`` coded a unit, its decision alone defines that unit's labels.
+    Returns a DataFrame indexed by unit id (sorted), one 0/1 column per code in ``codes``.
+    """
+    missing = {unit, "coder", "code"} - set(human_codings.columns)
+    if missing:
+        raise ValueError(f"codages humains : colonnes manquantes {sorted(missing)}")
+    hc = human_codings[[unit, "coder", "code"]].copy()
+    hc["code"] = hc["code"].fillna("").astype(str).str.strip()
+    adjudicated = set(hc.loc[hc["coder"] == "adjudication", unit])
+    hc = hc[(hc["coder"] == "adjudication") | ~hc[unit].isin(adjudicated)]
+    n_coders = hc.groupby(unit)["coder"].nunique()
+    given = hc[hc["code"].isin(codes)].drop_duplicates([unit, "coder", "code"])
+    counts = given.groupby([unit, "code"]).size().unstack(fill_value=0)
+    counts = counts.reindex(index=n_coders.index, columns=list(codes), fill_value=0)
+    share = counts.div(n_coders, axis=0)
+    return (share >= min_share - 1e-12).astype(int).sort_index()
+
+
+def training_table(
+    responses: pd.DataFrame, human_codings: pd.DataFrame, *, codes: Sequence[str], min_share: float = 0.5
+) -> tuple[list[str], pd.DataFrame]:
+    """Texts and 0/1 labels of the human-coded responses (response-level units).
+
+    Returns ``(texts, labels)`` aligned on ``labels.index`` (response ids, sorted). Coded ids
+    absent from ``responses`` are logged and left out (they cannot be learnt without a text).
+    """
+    labels = human_labels(human_codings, codes=codes, unit="response_id", min_share=min_share)
+    text_by_id = responses.set_index("response_id")["text"]
+    unknown = labels.index.difference(text_by_id.index)
+    if len(unknown):
+        log.warning("%d réponses codées absentes des réponses lues (ignorées) : %s", len(unknown), list(unknown[:5]))
+        labels = labels.drop(index=unknown)
+    return text_by_id.loc[labels.index].astype(str).tolist(), labels
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation
+
+
+def _oof_predictions(estimator, texts, labels: pd.DataFrame, *, n_splits: int, random_state) -> tuple[np.ndarray, list[str]]:
+    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
+    texts = np.asarray(texts, dtype=object)
+    Y = labels.to_numpy(dtype=int)
+    codes = list(labels.columns)
+    pred = np.zeros_like(Y)
+    folds = MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
+    for train, test in folds.split(texts, Y):
+        model = clone(estimator).set_params(codes=codes, min_positives=1)
+        model.fit(texts[train], labels.iloc[train])
+        learnt = [codes.index(c) for c in model.codes_]
+        pred[np.ix_(test, learnt)] = model.predict(texts[test])
+    return pred, codes
+
+
+def evaluate_coder(
+    texts: Sequence[str],
+    labels: pd.DataFrame,
+    *,
+    estimator: LearningCoder | None = None,
+    n_splits: int = 5,
+    random_state=None,
+) -> pd.DataFrame:
+    """Cross-validated (multi-label stratified) per-code precision, recall, F1 and support.
+
+    Returns one row per code plus ``__micro__`` and ``__macro__`` rows; columns
+    ``code, precision, recall, f1, support``.
+    """
+    estimator = estimator if estimator is not None else LearningCoder(random_state=random_state)
+    pred, codes = _oof_predictions(estimator, texts, labels, n_splits=n_splits, random_state=random_state)
+    return scores_table(labels.to_numpy(dtype=int), pred, codes)
+
+
+def scores_table(Y_true: np.ndarray, Y_pred: np.ndarray, codes: Sequence[str]) -> pd.DataFrame:
+    """Per-code precision / recall / F1 / support of 0/1 matrices, plus micro and macro rows."""
+    p, r, f, s = precision_recall_fscore_support(Y_true, Y_pred, average=None, zero_division=0.0)
+    table = pd.DataFrame({"code": list(codes), "precision": p, "recall": r, "f1": f, "support": s})
+    for avg in ("micro", "macro"):
+        ap, ar, af, _ = precision_recall_fscore_support(Y_true, Y_pred, average=avg, zero_division=0.0)
+        table.loc[len(table)] = [f"__{avg}__", ap, ar, af, int(Y_true.sum())]
+    table[["precision", "recall", "f1"]] = table[["precision", "recall", "f1"]].astype(float).round(4)
+    table["support"] = table["support"].astype(int)
+    return table
+
+
+def learning_curve(
+    texts: Sequence[str],
+    labels: pd.DataFrame,
+    *,
+    estimator: LearningCoder | None = None,
+    train_sizes: Sequence[float] = (0.2, 0.4, 0.6, 0.8, 1.0),
+    n_splits: int = 5,
+    random_state=None,
+) -> pd.DataFrame:
+    """Micro and macro F1 on held-out folds when training on growing shares of each training fold.
+
+    Columns ``train_size`` (share), ``n_train`` (mean units), ``micro_f1``, ``macro_f1``.
+    """
+    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
+    estimator = estimator if estimator is not None else LearningCoder(random_state=random_state)
+    texts = np.asarray(texts, dtype=object)
+    Y = labels.to_numpy(dtype=int)
+    codes = list(labels.columns)
+    rng = np.random.default_rng(random_state)
+    folds = list(
+        MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state).split(texts, Y)
+    )
+    orders = [rng.permutation(train) for train, _ in folds]
+    rows = []
+    for size in train_sizes:
+        pred = np.zeros_like(Y)
+        n_train = []
+        for (train, test), order in zip(folds, orders):
+            subset = np.sort(order[: max(2, int(round(size * len(train))))])
+            n_train.append(len(subset))
+            model = clone(estimator).set_params(codes=codes, min_positives=1)
+            if labels.iloc[subset].to_numpy().sum() == 0:
+                continue
+            model.fit(texts[subset], labels.iloc[subset])
+            learnt = [codes.index(c) for c in model.codes_]
+            pred[np.ix_(test, learnt)] = model.predict(texts[test])
+        rows.append(
+            {
+                "train_size": float(size),
+                "n_train": float(np.mean(n_train)),
+                "micro_f1": round(float(f1_score(Y, pred, average="micro", zero_division=0.0)), 4),
+                "macro_f1": round(float(f1_score(Y, pred, average="macro", zero_division=0.0)), 4),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Safe persistence (skops)
+
+
+def _expected_types() -> set[str]:
+    """The exact set of non-default types a saved LearningCoder contains (found by saving one)."""
+    import skops.io as sio
+
+    demo = LearningCoder(codes=["a"], min_positives=1, cv=2, random_state=0)
+    demo.fit(["un texte", "autre texte", "encore un", "dernier"], pd.DataFrame({"a": [1, 0, 1, 0]}))
+    return set(sio.get_untrusted_types(data=sio.dumps(demo)))
+
+
+def save_model(model: LearningCoder, path: str | Path) -> Path:
+    """Save a fitted :class:`LearningCoder` with skops (no pickle); returns the path."""
+    import skops.io as sio
+
+    check_is_fitted(model, "classifier_")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sio.dump(model, path)
+    return path
+
+
+def load_model(path: str | Path) -> LearningCoder:
+    """Load a model saved by :func:`save_model`, refusing any type such a model does not need.
+
+    Raises :class:`InputError` naming the file and the unexpected types (a ``.skops`` file from
+    elsewhere is untrusted: skops would otherwise need those types to be trusted explicitly).
+    """
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("modèle introuvable", path=path)
+    try:
+        found = set(sio.get_untrusted_types(file=path))
+    except Exception as exc:  # a corrupt archive: zipfile/json errors from skops
+        raise InputError(f"fichier de modèle illisible ({exc.__class__.__name__}: {exc})", path=path) from exc
+    unexpected = sorted(found - _expected_types())
+    if unexpected:
+        raise InputError(f"types non attendus dans le modèle, refusés : {unexpected}", path=path)
+    try:
+        model = sio.load(path, trusted=sorted(found))
+    except UntrustedTypesFoundException as exc:  # pragma: no cover - guarded above
+        raise InputError(str(exc), path=path) from exc
+    if not isinstance(model, LearningCoder):
+        raise InputError(f"le fichier ne contient pas un LearningCoder mais {type(model).__name__}", path=path)
+    return model
+
+
+def model_bytes(model: LearningCoder) -> bytes:
+    """The skops serialisation of a fitted model (used to hash and cache models)."""
+    import skops.io as sio
+
+    return sio.dumps(model)

@@ -1,0 +1,178 @@
+"""The learning coder: scikit-learn conventions, thresholds, evaluation, safe persistence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from transitions_analysis import learn
+from transitions_analysis.errors import InputError
+from transitions_analysis.learn import LearningCoder, ThresholdedOneVsRest
+
+# Tuned per-label thresholds make predict() differ from predict_proba() >= 0.5 by design; these
+# two checks assert exactly that equality, everything else of scikit-learn's contract must hold.
+THRESHOLD_BY_DESIGN = "predict uses per-label thresholds tuned by cross-validation, not 0.5"
+
+
+@parametrize_with_checks(
+    [ThresholdedOneVsRest(random_state=0)],
+    expected_failed_checks=lambda est: {
+        "check_classifiers_train": THRESHOLD_BY_DESIGN,
+        "check_classifier_multioutput": THRESHOLD_BY_DESIGN,
+    },
+)
+def test_sklearn_contract(estimator, check):
+    check(estimator)
+
+
+# Small hand-written French corpus: cooperation vs evaluation vs neither.
+COOP = [
+    "Il faut coopérer davantage entre communes voisines.",
+    "La coopération avec la DDT a été précieuse.",
+    "Travailler ensemble, enfin, entre services.",
+    "Nous coopérons avec les associations du territoire depuis un an.",
+    "Coopération intercommunale renforcée grâce à l'atelier.",
+    "On a appris à coopérer au lieu de se renvoyer la balle.",
+    "Les élus coopèrent mieux avec les agents.",
+    "Une vraie culture de la coopération à construire.",
+]
+EVAL = [
+    "Évaluer les effets de nos actions dans la durée.",
+    "Il nous manque des indicateurs pour évaluer la valeur créée.",
+    "L'évaluation doit venir dès le début du projet.",
+    "Mesurer les effets utiles, pas seulement les dépenses.",
+    "On évalue trop tard, quand tout est fini.",
+    "Des indicateurs simples pour suivre les effets.",
+    "Évaluation participative avec les habitants.",
+    "La valeur créée se voit sur le long terme.",
+]
+OTHER = [
+    "Journée trop longue en visio.",
+    "Merci pour l'accueil et le café.",
+    "Le son était mauvais l'après-midi.",
+    "Rien de particulier à signaler.",
+    "Les horaires ne convenaient pas.",
+    "Salle trop petite pour le groupe.",
+]
+
+
+def _corpus():
+    texts = COOP + EVAL + OTHER
+    y = pd.DataFrame(
+        {
+            "principle.cooperation": [1] * len(COOP) + [0] * (len(EVAL) + len(OTHER)),
+            "principle.value": [0] * len(COOP) + [1] * len(EVAL) + [0] * len(OTHER),
+            "outcome.financial": [0] * len(texts),
+        }
+    )
+    return texts, y
+
+
+def test_fit_returns_self_and_sets_fitted_attributes():
+    texts, y = _corpus()
+    model = LearningCoder(random_state=0)
+    assert model.fit(texts, y) is model
+    assert model.codes_ == ["principle.cooperation", "principle.value"]
+    assert model.skipped_codes_ == {"outcome.financial": 0}
+    assert set(model.thresholds_) == set(model.codes_)
+    assert model.n_training_units_ == len(texts)
+
+
+def test_predict_before_fit_is_refused():
+    with pytest.raises(NotFittedError):
+        LearningCoder().predict(["texte"])
+
+
+def test_learns_unseen_inflections():
+    texts, y = _corpus()
+    model = LearningCoder(random_state=0).fit(texts, y)
+    pred = model.predict(["Coopération entre élus et associations.", "Quels indicateurs pour évaluer ?"])
+    coop, value = model.codes_.index("principle.cooperation"), model.codes_.index("principle.value")
+    assert pred[0, coop] == 1 and pred[0, value] == 0
+    assert pred[1, value] == 1 and pred[1, coop] == 0
+
+
+def test_same_random_state_same_model():
+    texts, y = _corpus()
+    a = LearningCoder(random_state=3).fit(texts, y)
+    b = LearningCoder(random_state=3).fit(texts, y)
+    np.testing.assert_array_equal(a.predict_proba(texts), b.predict_proba(texts))
+    assert a.thresholds_ == b.thresholds_
+
+
+def test_predict_codings_rows_follow_schema():
+    from transitions_analysis import schema
+
+    texts, y = _corpus()
+    model = LearningCoder(random_state=0).fit(texts, y)
+    segments = pd.DataFrame(
+        {
+            "segment_id": ["R1-0-33", "R1-34-60"],
+            "response_id": ["R1", "R1"],
+            "start": [0, 34],
+            "end": [33, 60],
+            "text": ["Coopérer entre communes voisines.", "Le café était froid."],
+        }
+    )
+    codings = model.predict_codings(segments)
+    assert list(codings.columns) == list(schema.CODINGS)
+    assert set(codings["source"]) == {"model"}
+    assert "principle.cooperation" in set(codings.loc[codings["segment_id"] == "R1-0-33", "code"])
+    assert (codings["score"] >= 0).all() and (codings["score"] <= 1).all()
+    assert codings.empty or (codings["evidence"] == segments.set_index("segment_id").loc[codings["segment_id"], "text"].to_numpy()).all()
+
+
+def test_human_labels_blank_and_adjudication():
+    hc = pd.DataFrame(
+        {
+            "response_id": ["A", "A", "B", "B", "C", "C", "C"],
+            "coder": ["c1", "c2", "c1", "c2", "c1", "c2", "adjudication"],
+            "code": ["principle.value", "", "", "", "principle.value", "principle.value", ""],
+        }
+    )
+    labels = learn.human_labels(hc, codes=["principle.value"])
+    # A: one coder of two -> present (min_share 0.5); B: both saw it, none gave it; C: adjudicated away.
+    assert labels["principle.value"].to_dict() == {"A": 1, "B": 0, "C": 0}
+    strict = learn.human_labels(hc, codes=["principle.value"], min_share=1.0)
+    assert strict["principle.value"].to_dict() == {"A": 0, "B": 0, "C": 0}
+
+
+def test_evaluate_and_learning_curve_are_cross_validated():
+    texts, y = _corpus()
+    y = y.drop(columns="outcome.financial")
+    table = learn.evaluate_coder(texts, y, n_splits=3, random_state=0)
+    assert list(table["code"]) == ["principle.cooperation", "principle.value", "__micro__", "__macro__"]
+    assert table.set_index("code").loc["principle.cooperation", "support"] == len(COOP)
+    assert table["f1"].between(0, 1).all()
+    curve = learn.learning_curve(texts, y, train_sizes=(0.5, 1.0), n_splits=3, random_state=0)
+    assert list(curve["train_size"]) == [0.5, 1.0]
+    assert curve["n_train"].iloc[0] < curve["n_train"].iloc[1]
+
+
+def test_save_and_load_round_trip(tmp_path):
+    texts, y = _corpus()
+    model = LearningCoder(random_state=0).fit(texts, y)
+    path = learn.save_model(model, tmp_path / "modele.skops")
+    loaded = learn.load_model(path)
+    np.testing.assert_array_equal(loaded.predict_proba(texts), model.predict_proba(texts))
+    assert loaded.thresholds_ == model.thresholds_
+
+
+def test_load_refuses_foreign_types(tmp_path):
+    import skops.io as sio
+    from sklearn.ensemble import RandomForestClassifier
+
+    path = tmp_path / "autre.skops"
+    sio.dump(RandomForestClassifier(n_estimators=2).fit([[0], [1]], [0, 1]), path)
+    with pytest.raises(InputError, match="autre.skops"):
+        learn.load_model(path)
+
+
+def test_load_reports_corrupt_file(tmp_path):
+    path = tmp_path / "casse.skops"
+    path.write_bytes(b"pas un zip")
+    with pytest.raises(InputError, match="illisible"):
+        learn.load_model(path)
