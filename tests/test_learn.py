@@ -176,3 +176,20 @@ def test_load_reports_corrupt_file(tmp_path):
     path.write_bytes(b"pas un zip")
     with pytest.raises(InputError, match="illisible"):
         learn.load_model(path)
+
+
+def test_train_from_human_coding_uses_cache(tmp_path):
+    texts, y = _corpus()
+    responses = pd.DataFrame({"response_id": [f"R{i:02d}" for i in range(len(texts))], "text": texts})
+    rows = []
+    for rid, (_, labels) in zip(responses["response_id"], y.iterrows()):
+        given = [c for c, v in labels.items() if v] or [""]
+        rows += [{"response_id": rid, "coder": coder, "code": c} for coder in ("c1", "c2") for c in given]
+    human = pd.DataFrame(rows)
+    first = learn.train_from_human_coding(responses, human, random_state=0, cache_dir=tmp_path)
+    assert first.codes_ == ["principle.cooperation", "principle.value"]
+    cached = list((tmp_path / "models").glob("*.skops"))
+    assert len(cached) == 1
+    second = learn.train_from_human_coding(responses, human, random_state=0, cache_dir=tmp_path)
+    np.testing.assert_array_equal(second.predict_proba(texts), first.predict_proba(texts))
+    assert learn.train_from_human_coding(responses, human.assign(code=""), random_state=0) is None

@@ -479,3 +479,55 @@ def model_bytes(model: LearningCoder) -> bytes:
     import skops.io as sio
 
     return sio.dumps(model)
+
+
+# ---------------------------------------------------------------------------------------------
+# The default model: trained on a human coding of ingested responses (the sample's, by default)
+
+
+def train_from_human_coding(
+    responses: pd.DataFrame,
+    human_codings: pd.DataFrame,
+    *,
+    codes: Sequence[str] | None = None,
+    random_state=None,
+    cache_dir: str | Path | None = None,
+) -> LearningCoder | None:
+    """Fit a :class:`LearningCoder` on the human-coded ``responses``; ``None`` if nothing to learn.
+
+    ``codes`` defaults to every code of the contract (schema) that the coding uses. With
+    ``cache_dir``, the fitted model is stored as ``models/<hash>.skops`` keyed by the training
+    texts, labels, parameters and package version, and reloaded on the next run.
+    """
+    from . import __version__
+    from .ids import stable_hash
+
+    if codes is None:
+        contract = schema.PRINCIPLES + schema.ACTOR_CODES + (schema.EXPECTATION_CODE,) + schema.OUTCOME_CODES
+        used = set(human_codings["code"].dropna().astype(str))
+        codes = [c for c in contract if c in used]
+    if not codes:
+        return None
+    texts, labels = training_table(responses, human_codings, codes=codes)
+    if not texts:
+        return None
+    model = LearningCoder(codes=list(codes), random_state=random_state)
+    cache_path = None
+    if cache_dir is not None:
+        key = stable_hash(
+            __version__, repr(model.get_params()), "\x1e".join(texts), labels.to_csv(), length=20
+        )
+        cache_path = Path(cache_dir) / "models" / f"{key}.skops"
+        if cache_path.is_file():
+            try:
+                return load_model(cache_path)
+            except InputError as exc:  # a stale or corrupt cache entry is rebuilt
+                log.warning("cache de modèle ignoré : %s", exc)
+    try:
+        model.fit(texts, labels)
+    except ValueError as exc:
+        log.warning("modèle non entraîné : %s", exc)
+        return None
+    if cache_path is not None:
+        save_model(model, cache_path)
+    return model
