@@ -1,0 +1,358 @@
+"""Ingestion: raw feedback exports -> one tidy, anonymised table of answers (+ what was rejected).
+
+``ingest(paths)`` reads every supported file (CSV, XLSX, Framaforms/Webform exports, transcripts,
+video chats; see :mod:`transitions_analysis.readers`), one row per answer with the columns of
+:data:`schema.RESPONSES`; answers that are empty, duplicated, facilitators' turns... go to a
+rejected table (:data:`schema.REJECTED`) so that ``read == kept + rejected``. Names, e-mails and
+phones are replaced by placeholders before anything is returned. ``write_ingest`` writes
+``responses.csv``, ``rejected.csv`` and ``ingest_summary.json`` deterministically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import config
+from .errors import MSG_DUPLICATE, MSG_EMPTY, MSG_FILE_NOT_FOUND, MSG_UNSUPPORTED_FORMAT, InputError
+from .ids import make_respondent_id, make_response_id
+from .readers import (
+    MAPPING_SUFFIX,
+    SUPPORTED_SUFFIXES,
+    TABLE_SUFFIXES,
+    Mapping,
+    load_mapping,
+    mapping_path_for,
+    read_table_file,
+    read_text_file,
+)
+from .roles import RoleTable, load_role_table
+from .schema import REJECTED, RESPONSES, UNKNOWN_ROLE
+
+log = logging.getLogger(__name__)
+
+REJECTED_TEXT_MAX = 200
+OUTPUT_FILES = ("responses.csv", "rejected.csv", "ingest_summary.json")
+REASON_LABELS_FR = {
+    "empty": "vides",
+    "duplicate": "doublons",
+    "facilitator": "animation",
+    "private": "messages privés",
+    "reaction": "réactions",
+    "no_speaker": "hors tour de parole",
+    "unreadable": "illisibles",
+}
+
+
+@dataclass
+class IngestResult:
+    """Result of :func:`ingest`: kept answers, rejected answers and the run summary."""
+
+    responses: pd.DataFrame
+    rejected: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def _is_blank(text: str) -> bool:
+    """Blank or only punctuation/whitespace/symbols (no letter or digit)."""
+    return not any(ch.isalnum() for ch in text)
+
+
+def collect_files(paths: Iterable[str | Path] | str | Path) -> tuple[list[tuple[Path, str]], list[dict[str, str]]]:
+    """``(file, source_file)`` pairs to read and the files skipped in directories.
+
+    A directory contributes its supported files (sorted by name, not recursive; ``*.mapping.yaml``,
+    ``README*`` and hidden/lock files are never data); ``source_file`` is relative to it. A file
+    given explicitly must be supported (else ``InputError``) and is named by its file name.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files: list[tuple[Path, str]] = []
+    skipped: list[dict[str, str]] = []
+    for given in paths:
+        root = Path(given)
+        if root.is_dir():
+            for path in sorted(root.iterdir(), key=lambda p: p.name):
+                name = path.name
+                if (
+                    not path.is_file()
+                    or name.endswith(MAPPING_SUFFIX)
+                    or name.upper().startswith("README")
+                    or name.startswith((".", "~$"))
+                ):
+                    continue
+                if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    log.warning("%s : format non pris en charge (%s), fichier ignoré", path, path.suffix or "sans extension")
+                    skipped.append({"file": path.relative_to(root).as_posix(), "reason": "format non pris en charge"})
+                    continue
+                files.append((path, path.relative_to(root).as_posix()))
+        elif root.is_file():
+            if root.suffix.lower() not in SUPPORTED_SUFFIXES:
+                raise InputError(
+                    MSG_UNSUPPORTED_FORMAT.format(suffix=root.suffix or "sans extension", supported=", ".join(SUPPORTED_SUFFIXES)),
+                    path=root,
+                )
+            files.append((root, root.name))
+        else:
+            raise InputError(MSG_FILE_NOT_FOUND, path=root)
+    names = Counter(source for _, source in files)
+    clash = sorted(n for n, c in names.items() if c > 1)
+    if clash:
+        raise InputError(
+            f"deux fichiers d'entrée portent le même nom {clash[0]!r} : les identifiants de réponses se confondraient",
+            path=clash[0],
+        )
+    return files, skipped
+
+
+def read_source(path: Path, source_file: str, *, table: RoleTable):
+    """Read one file with its mapping (``NAME.mapping.yaml`` beside it, when present)."""
+    is_table = path.suffix.lower() in TABLE_SUFFIXES
+    mapping_file = mapping_path_for(path)
+    mapping = load_mapping(mapping_file, for_table=is_table) if mapping_file.is_file() else Mapping()
+    if is_table:
+        read = read_table_file(path, mapping, source_file=source_file)
+    else:
+        read = read_text_file(path, mapping, source_file=source_file, table=table)
+    read.info["mapping"] = mapping_file.name if mapping.path else None
+    return read
+
+
+def ingest(
+    paths: Iterable[str | Path] | str | Path,
+    *,
+    anonymise: bool = True,
+    nlp: Any = None,
+    role_table: RoleTable | str | Path | None = None,
+) -> IngestResult:
+    """Read files and/or directories into responses + rejected tables and a summary dict.
+
+    ``anonymise=False`` skips the anonymiser (only for tests and checks on synthetic data: the
+    result then holds raw names). ``nlp`` is passed to the anonymiser; ``role_table`` is a
+    :class:`RoleTable` or the path of a roles YAML (default: the shipped table).
+    """
+    table = role_table if isinstance(role_table, RoleTable) else load_role_table(role_table)
+    files, skipped = collect_files(paths)
+    kept: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    file_stats: list[dict[str, Any]] = []
+    role_cache: dict[str, str] = {}
+
+    for path, source_file in files:
+        read = read_source(path, source_file, table=table)
+        answers = sorted(read.answers, key=lambda a: (a["source_row"], a["_qorder"]))
+        seen: dict[tuple[str, str, str], str] = {}
+        n_kept = 0
+        reasons: Counter[str] = Counter()
+        for a in answers:
+            a["source_file"] = source_file
+            reason = a.get("reject")
+            if reason is None and _is_blank(a["text"]):
+                reason = ("empty", MSG_EMPTY)
+            if reason is None:
+                rid = a.get("response_id") or make_response_id(source_file, a["source_row"], a["question_id"] or None)
+                dup_key = (a["respondent_key"], a["question_id"], " ".join(a["text"].split()))
+                if dup_key in seen:
+                    reason = ("duplicate", MSG_DUPLICATE.format(other=seen[dup_key]))
+                else:
+                    seen[dup_key] = rid
+            if reason is not None:
+                reasons[reason[0]] += 1
+                rejected.append({
+                    "source_file": source_file, "source_row": a["source_row"], "column": a["column"],
+                    "reason": reason[0], "detail": reason[1], "text": a["text"], "_names": a["_names"],
+                    "_qorder": a["_qorder"],
+                })
+                continue
+            label = a["role_raw"]
+            if label not in role_cache:
+                role_cache[label] = table.role_of(label)
+            kept.append({
+                "response_id": rid,
+                "source_file": source_file,
+                "source_row": a["source_row"],
+                "session": a["session"],
+                "territory": a["territory"],
+                "respondent_id": make_respondent_id(source_file, a["respondent_key"]),
+                "role": role_cache[label],
+                "role_raw": label,
+                "question_id": a["question_id"],
+                "question": a["question"],
+                "text": a["text"],
+                "_names": a["_names"],
+                "_qorder": a["_qorder"],
+            })
+            n_kept += 1
+        stat = {
+            "file": source_file, "format": read.format, "read": len(answers), "kept": n_kept,
+            "rejected": len(answers) - n_kept, "rejected_by_reason": dict(sorted(reasons.items())),
+        }
+        stat.update({k: v for k, v in read.info.items() if v is not None})
+        file_stats.append(stat)
+        log.debug("%s : %s, %d réponses lues", source_file, read.format, len(answers))
+
+    responses = pd.DataFrame(kept, columns=[*RESPONSES, "_names", "_qorder"])
+    responses = responses.sort_values(["source_file", "source_row", "_qorder"], kind="stable")
+    responses = responses.drop(columns="_qorder").reset_index(drop=True)
+    rejected_df = pd.DataFrame(rejected, columns=[*REJECTED, "_names", "_qorder"])
+    rejected_df = rejected_df.sort_values(["source_file", "source_row", "_qorder", "reason"], kind="stable")
+    rejected_df = rejected_df.drop(columns="_qorder").reset_index(drop=True)
+    dupes = responses["response_id"][responses["response_id"].duplicated()]
+    if len(dupes):
+        row = responses[responses["response_id"] == dupes.iloc[0]].iloc[-1]
+        raise InputError(f"identifiant de réponse en double : {dupes.iloc[0]}", path=row["source_file"], row=int(row["source_row"]))
+
+    if anonymise:
+        from .anonymise import anonymise_frame  # lazy: the anonymiser loads spaCy
+
+        responses = anonymise_frame(responses, columns=("text", "role_raw"), names_column="_names", nlp=nlp)
+        rejected_df = anonymise_frame(rejected_df, columns=("text",), names_column="_names", nlp=nlp)
+    responses = _finish(responses, RESPONSES)
+    rejected_df = _finish(rejected_df, REJECTED)
+    rejected_df["text"] = rejected_df["text"].str.slice(0, REJECTED_TEXT_MAX)
+
+    summary = _summary(responses, rejected_df, file_stats, skipped, anonymise=anonymise, table=table)
+    return IngestResult(responses=responses, rejected=rejected_df, summary=summary)
+
+
+def _finish(df: pd.DataFrame, spec: dict[str, str]) -> pd.DataFrame:
+    """Exactly ``spec``'s columns, in order: text columns as str, ``source_row`` as int."""
+    df = df.drop(columns=[c for c in df.columns if c not in spec])
+    for column in spec:
+        if column not in df.columns:
+            raise ValueError(f"colonne {column!r} perdue par l'anonymisation")
+    df = df[list(spec)].copy()
+    for column in spec:
+        df[column] = df[column].astype("int64") if column == "source_row" else df[column].fillna("").astype(str)
+    return df.reset_index(drop=True)
+
+
+def _summary(
+    responses: pd.DataFrame,
+    rejected: pd.DataFrame,
+    file_stats: list[dict[str, Any]],
+    skipped: list[dict[str, str]],
+    *,
+    anonymise: bool,
+    table: RoleTable,
+) -> dict[str, Any]:
+    read = sum(f["read"] for f in file_stats)
+    unknown = responses.loc[(responses["role"] == UNKNOWN_ROLE) & (responses["role_raw"] != ""), "role_raw"]
+    unmapped = Counter(unknown)
+    return {
+        "read": read,
+        "kept": len(responses),
+        "rejected": len(rejected),
+        "balanced": read == len(responses) + len(rejected),
+        "rejected_by_reason": dict(sorted(Counter(rejected["reason"]).items())),
+        "roles": dict(sorted(Counter(responses["role"]).items())),
+        "no_role_given": int((responses["role_raw"] == "").sum()),
+        "unmapped_role_labels": dict(sorted(unmapped.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "respondents": int(responses["respondent_id"].nunique()),
+        "sessions": sorted(s for s in responses["session"].unique() if s),
+        "files": file_stats,
+        "skipped": skipped,
+        "anonymised": anonymise,
+        "role_table": Path(table.path).name,
+    }
+
+
+def summary_fr(summary: dict[str, Any]) -> str:
+    """The run summary as one French paragraph (for the log)."""
+    files = summary["files"]
+    formats = Counter(f["format"] for f in files)
+    encodings = Counter(f"{f['encoding']}" + (f" « {_delim_fr(f['delimiter'])} »" if "delimiter" in f else "") for f in files if "encoding" in f)
+    parts = [
+        f"Ingestion : {len(files)} fichier(s) lu(s) ("
+        + ", ".join(f"{n} {fmt}" for fmt, n in sorted(formats.items()))
+        + ")"
+    ]
+    if encodings:
+        parts[-1] += ", encodages/séparateurs détectés : " + ", ".join(f"{k} ×{n}" for k, n in sorted(encodings.items()))
+    reasons = ", ".join(f"{REASON_LABELS_FR.get(r, r)} : {n}" for r, n in summary["rejected_by_reason"].items())
+    parts.append(
+        f"{summary['read']} réponses lues, {summary['kept']} gardées, {summary['rejected']} rejetées"
+        + (f" ({reasons})" if reasons else "")
+        + (" ; bilan équilibré" if summary["balanced"] else " ; BILAN DÉSÉQUILIBRÉ")
+    )
+    roles = ", ".join(f"{r} : {n}" for r, n in summary["roles"].items())
+    if roles:
+        parts.append(f"rôles : {roles}")
+    if summary["unmapped_role_labels"]:
+        top = list(summary["unmapped_role_labels"].items())[:5]
+        parts.append(
+            f"{len(summary['unmapped_role_labels'])} libellé(s) de rôle non reconnu(s), classés « inconnu » ("
+            + ", ".join(f"« {k} » ×{n}" for k, n in top)
+            + ") : complétez la table des rôles"
+        )
+    if summary["skipped"]:
+        parts.append(f"{len(summary['skipped'])} fichier(s) ignoré(s) (format non pris en charge)")
+    if not summary["anonymised"]:
+        parts.append("ATTENTION : textes NON anonymisés")
+    return " ; ".join(parts) + "."
+
+
+def _delim_fr(delim: str) -> str:
+    return "tabulation" if delim == "\t" else delim
+
+
+def _inside_raw(out_dir: Path) -> bool:
+    resolved = out_dir.resolve()
+    raw = config.RAW_DIR.resolve()
+    if resolved == raw or raw in resolved.parents:
+        return True
+    parts = resolved.parts
+    return any(parts[i] == "data" and parts[i + 1] == "raw" for i in range(len(parts) - 1))
+
+
+def write_ingest(result: IngestResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write responses.csv, rejected.csv and ingest_summary.json into ``out_dir`` (byte-stable).
+
+    Refuses (``InputError``) to write inside ``data/raw/``, which the toolkit never modifies.
+    """
+    out = Path(out_dir)
+    if _inside_raw(out):
+        raise InputError("refus d'écrire dans data/raw/ : les données brutes ne sont jamais modifiées ; choisissez un autre dossier (--out)", path=out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {name: out / name for name in OUTPUT_FILES}
+    options = {"index": False, "encoding": "utf-8", "lineterminator": "\n", "quoting": csv.QUOTE_MINIMAL}
+    result.responses.to_csv(paths["responses.csv"], **options)
+    result.rejected.to_csv(paths["rejected.csv"], **options)
+    paths["ingest_summary.json"].write_text(
+        json.dumps(result.summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    return paths
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``transitions-analysis ingest``."""
+    parser.add_argument("inputs", nargs="+", metavar="ENTRÉE", help="fichiers ou dossiers d'exports (CSV, XLSX, TXT)")
+    parser.add_argument(
+        "--out", required=True, metavar="DOSSIER",
+        help="dossier de sortie (responses.csv, rejected.csv, ingest_summary.json) ; jamais dans data/raw/",
+    )
+    parser.add_argument("--roles", metavar="FICHIER", default=None, help="table des rôles YAML (défaut : celle du paquet)")
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """Run ``ingest`` then ``write_ingest``; log the French summary. Returns 0."""
+    out = Path(args.out)
+    if _inside_raw(out):  # fail before the (slow) anonymisation
+        raise InputError("refus d'écrire dans data/raw/ : les données brutes ne sont jamais modifiées ; choisissez un autre dossier (--out)", path=out)
+    result = ingest(args.inputs, role_table=args.roles)
+    paths = write_ingest(result, out)
+    log.info(summary_fr(result.summary))
+    log.info("Fichiers écrits : %s", ", ".join(str(p) for p in paths.values()))
+    return 0
