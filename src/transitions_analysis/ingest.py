@@ -214,8 +214,17 @@ def ingest(
     if anonymise:
         from .anonymise import anonymise_frame  # lazy: the anonymiser loads spaCy
 
-        responses = anonymise_frame(responses, columns=("text", "role_raw"), names_column="_names", nlp=nlp)
-        rejected_df = anonymise_frame(rejected_df, columns=("text",), names_column="_names", nlp=nlp)
+        # One frame, so that a name known from a rejected row is searched in kept ones too and a
+        # person gets the same placeholder in responses.csv and rejected.csv.
+        both = pd.concat(
+            [responses[["text", "role_raw", "_names"]], rejected_df[["text", "_names"]].assign(role_raw="")],
+            ignore_index=True,
+        )
+        both = anonymise_frame(both, columns=("text", "role_raw"), names_column="_names", nlp=nlp)
+        n = len(responses)
+        responses["text"] = both["text"].iloc[:n].to_numpy()
+        responses["role_raw"] = both["role_raw"].iloc[:n].to_numpy()
+        rejected_df["text"] = both["text"].iloc[n:].to_numpy()
     responses = _finish(responses, RESPONSES)
     rejected_df = _finish(rejected_df, REJECTED)
     rejected_df["text"] = rejected_df["text"].str.slice(0, REJECTED_TEXT_MAX)

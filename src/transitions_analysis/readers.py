@@ -116,20 +116,14 @@ def clean_text(value: str) -> str:
 
 
 def name_variants(*names: str) -> list[str]:
-    """Full names then their words (initials excluded), longest first, for the anonymiser."""
+    """Distinct non-blank names (whitespace collapsed), in order: the anonymiser derives the
+    surname alone, "Jean D.", "M. Dupont"... from each full name itself."""
     out: list[str] = []
     for name in names:
         name = " ".join(str(name).split())
-        if not name:
-            continue
-        out.append(name)
-        for word in re.split(r"[\s\-]+", name):
-            word = word.strip(".,;()")
-            if len(word) >= 3 and word not in out:
-                out.append(word)
-    seen: set[str] = set()
-    unique = [n for n in out if not (n in seen or seen.add(n))]
-    return sorted(unique, key=lambda n: (-len(n), n))
+        if name and name not in out:
+            out.append(name)
+    return out
 
 
 def slug_question(text: str, *, max_len: int = 40) -> str:
@@ -556,8 +550,8 @@ def answers_from_table(
             ) from exc
         territory = cell(cells, fields.get("territory")).strip() or (mapping.territory or "")
         role_raw = " ".join(cell(cells, fields.get("role")).split()) or (mapping.role or "")
-        names = name_variants(*(cell(cells, i) for i in name_cols))
-        full_name = " ".join(cell(cells, i).strip() for i in name_cols).strip()
+        full_name = " ".join(" ".join(cell(cells, i).split()) for i in name_cols).strip()
+        names = name_variants(full_name)
         respondent = cell(cells, fields.get("respondent")).strip()
         respondent_key = (
             f"respondent:{respondent}" if respondent else f"name:{fold(full_name)}" if full_name else f"row:{row_number}"
@@ -618,42 +612,47 @@ _SPLIT_RE = re.compile(r"\s+[-–—|/]\s+|\s*[|,]\s*|\s+[–—]\s*|\s*[–—]
 _PAREN_RE = re.compile(r"\(([^()]*)\)\s*$")
 
 
+_TERRITORY_RE = re.compile(
+    r"^(?:cc|ca|cu|communaute|metropole|commune|ville|mairie|petr|pays|pnr|parc|departement|region|agglo|"
+    r"agglomeration|scot|syndicat mixte)\b"
+)
+
+
 def split_speaker(label: str, *, name_first: bool, table: RoleTable) -> tuple[str, str, str]:
     """``(name, role_raw, territory)`` of a speaker label or chat display name.
 
-    Parts that the role table recognises (or facilitator labels) are the role; of the others,
-    the first is the person's name. When nothing is recognised, transcripts read
-    ``ROLE - NAME`` and chats ``NAME - ROLE`` (``name_first``). A trailing ``(...)`` is the role
-    when it looks like one (or, in a chat, when no role was found), else the territory.
+    The label is cut at `` - ``, `` | ``, ``,`` and a trailing ``(...)``. Parts the role table
+    recognises (or facilitator labels) are the role; parts starting like a territory ("CC ...",
+    "Mairie de ...", "PNR ...") the territory; of the rest, the first is the person's name. When
+    nothing is recognised, transcripts read ``ROLE - NAME`` and chats ``NAME - ROLE``
+    (``name_first``); an unrecognised ``(...)`` is the territory in a transcript and the role in
+    a chat.
     """
     label = " ".join(label.split())
     paren = ""
     if m := _PAREN_RE.search(label):
         paren, label = m.group(1).strip(), label[: m.start()].strip()
-    parts = [p.strip() for p in _SPLIT_RE.split(label) if p and p.strip()]
+
+    def split(text: str) -> list[str]:
+        return [p.strip() for p in _SPLIT_RE.split(text) if p and p.strip()]
 
     def role_like(part: str) -> bool:
         return table.role_of(part) != "inconnu" or table.is_facilitator(part)
 
-    role_parts = [p for p in parts if role_like(p)]
-    others = [p for p in parts if p not in role_parts]
-    if role_parts:
-        name, role_raw = (others[0] if others else ""), " - ".join(role_parts + others[1:])
-    elif len(parts) <= 1:
-        name, role_raw = (parts[0] if parts else ""), ""
-    elif name_first:
-        name, role_raw = parts[0], " - ".join(parts[1:])
+    main, extra = split(label), split(paren)
+    roles = [p for p in main + extra if role_like(p)]
+    places = [p for p in main + extra if p not in roles and _TERRITORY_RE.match(fold(p))]
+    others = [p for p in main if p not in roles and p not in places]
+    others_extra = [p for p in extra if p not in roles and p not in places]
+    if roles or places or len(others) <= 1 or name_first:
+        name, rest = (others[0] if others else ""), others[1:]
+    else:  # transcript "ROLE - NAME" with a role the table does not know
+        name, rest = " - ".join(others[1:]), others[:1]
+    if name_first:
+        rest += others_extra
     else:
-        name, role_raw = " - ".join(parts[1:]), parts[0]
-    territory = ""
-    if paren:
-        if not role_raw and (role_like(paren) or name_first):
-            role_raw = paren
-        elif name_first and not role_like(role_raw) and role_like(paren):
-            role_raw = f"{role_raw} - {paren}"
-        else:
-            territory = paren
-    return name, role_raw, territory
+        places += others_extra
+    return name, " - ".join(roles + rest), " - ".join(places)
 
 
 def _facilitator(role_raw: str, table: RoleTable) -> bool:

@@ -92,10 +92,10 @@ class RoleTable:
         if text in self.labels:
             return self.labels[text]
         padded = f" {text} "
-        for role in self.priority:
-            if any(phrase in padded for phrase in self.words[role]):
-                return role
-        return UNKNOWN_ROLE
+        found = [(role, p) for role in self.priority for p in self.words[role] if p in padded]
+        # A phrase inside a longer matched phrase yields to it ("adjoint" < "adjoint administratif").
+        found = [(r, p) for r, p in found if not any(p != q and p in q for _, q in found)]
+        return found[0][0] if found else UNKNOWN_ROLE
 
     def is_facilitator(self, label: str | None) -> bool:
         """True when the whole ``label`` names a workshop facilitator (animatrice, facilitateur...)."""
