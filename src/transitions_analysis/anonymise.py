@@ -69,7 +69,7 @@ PLACEHOLDER_RE = re.compile(r"\[(?:PERSONNE_\d+|EMAIL|TELEPHONE|IP)\]")
 
 # Above this many texts to parse, a progress bar is shown (progress=None).
 PROGRESS_MIN_TEXTS = 200
-_RULE_KEYS = {"civilities", "roles", "not_names", "place_words", "particles", "known_names"}
+_RULE_KEYS = {"civilities", "roles", "not_names", "place_words", "particles", "given_names", "known_names"}
 _NER_LABELS = {"PER", "PERSON"}
 
 
@@ -172,6 +172,7 @@ class AnonymisationRules:
     not_names: frozenset[str]
     place_words: frozenset[str]
     particles: frozenset[str]
+    given_names: frozenset[str] = frozenset()
     given_name_alone: bool = True
     min_part_length: int = 3
     stop_words: frozenset[str] = field(default_factory=frozenset)
@@ -212,6 +213,7 @@ def load_anonymisation_rules(path: str | Path | None = None) -> AnonymisationRul
         not_names=words("not_names"),
         place_words=words("place_words"),
         particles=words("particles"),
+        given_names=words("given_names"),
         given_name_alone=bool(options.get("given_name_alone", True)),
         min_part_length=int(options.get("min_part_length", 3)),
         stop_words=frozenset(_fold(w) for w in STOP_WORDS),
@@ -419,16 +421,32 @@ def _trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _clean_ner_person(text: str, start: int, end: int, rules: AnonymisationRules) -> tuple[int, int] | None:
-    """Keep a spaCy PER span only if it looks like a person's name; trim civilities and roles."""
+_DETERMINERS = frozenset({"le", "la", "les", "l", "du", "au", "aux", "des", "un", "une"})
+_SENTENCE_START = re.compile(r"(?:^|[.!?;:\n]\s*|[-*•]\s+)$")
+
+
+def _is_given_name(word: str, rules: AnonymisationRules) -> bool:
+    """A capitalised word whose first part is a common first name (Jean-Pierre -> jean)."""
+    if not _is_capitalised(word) or word.isupper():
+        return False
+    return _fold(word).split("-")[0] in rules.given_names
+
+
+def _clean_person(
+    text: str, start: int, end: int, label: str, rules: AnonymisationRules
+) -> tuple[int, int] | None:
+    """Keep a candidate name only if it looks like a person's; trim civilities, roles, courtesy.
+
+    ``label`` PER (the model's person label): kept unless the rules refute it. Any other label
+    (the model's LOC/MISC/ORG, or ``GIVEN`` for a first-name hit): kept only when it starts with
+    a common first name.
+    """
     words = _words(text[start:end], start)
-    while words and (
-        _fold(words[0][2]) in rules.civilities | rules.roles or not _is_capitalised(words[0][2])
-    ):
+    lead_drop = rules.civilities | rules.roles | rules.not_names | rules.stop_words
+    while words and (_fold(words[0][2]) in lead_drop or not _is_capitalised(words[0][2])):
         words = words[1:]
-    while words and (
-        _fold(words[-1][2]) in rules.particles | rules.not_names | rules.roles or not _is_capitalised(words[-1][2])
-    ):
+    trail_drop = rules.particles | rules.not_names | rules.roles
+    while words and (_fold(words[-1][2]) in trail_drop or not _is_capitalised(words[-1][2])):
         words = words[:-1]
     if not words:
         return None
@@ -438,24 +456,31 @@ def _clean_ner_person(text: str, start: int, end: int, rules: AnonymisationRules
         return None
     for _, _, w in words:
         folded = _fold(w)
-        if not _is_capitalised(w) and folded not in rules.particles:
+        if folded in rules.particles:
+            continue
+        if not _is_capitalised(w):
             return None  # "Transition écologique": names are capitalised
-        if folded in rules.not_names or folded in rules.roles or folded in rules.civilities:
+        if folded in rules.not_names or folded in rules.roles:
             return None
         if folded.startswith(("saint-", "sainte-", "st-", "ste-")):
             return None  # places
+    starts_with_given = _is_given_name(words[0][2], rules)
+    if label not in _NER_LABELS and not starts_with_given:
+        return None
     if len(words) == 1:
         w = words[0][2]
         if w.isupper() or _fold(w) in rules.stop_words or len(w.rstrip(".")) < 2:
             return None  # acronyms (DDT, CAUE), common words
-    before = _words(text[max(0, s - 40) : s])
-    if before:
-        prev = _fold(before[-1][2])
+        if not starts_with_given and _SENTENCE_START.search(text[:s]):
+            return None  # a lone capitalised word opening a sentence ("Pause de 12h30")
+    before = _words(text[max(0, s - 40) : s], max(0, s - 40))
+    if before and not text[before[-1][1] : s].strip():
+        prev = re.split(r"['’]", _fold(before[-1][2]))[-1]
         if prev in rules.place_words:
-            return None  # rue Jean Jaurès, collège Sophie-Germain
-        if len(words) == 1 and prev in {"le", "la", "les", "l", "du", "au", "aux", "des"}:
+            return None  # rue Jean Jaurès, collège Sophie-Germain, l'école Jean-Moulin
+        if len(words) == 1 and prev in _DETERMINERS:
             return None  # "la Marie", "le Département": a determiner before a capitalised noun
-    if s > 0 and text[s - 1] == "-":
+    if s > 0 and text[s - 1] in "-'’":
         return None  # second half of a hyphenated place (Saint-Martin)
     return _extend_right(text, s, _trim_span(text, s, e)[1], rules)
 
@@ -471,7 +496,7 @@ def _extend_right(text: str, start: int, end: int, rules: AnonymisationRules) ->
             break
         end = e
         extra += 1
-    return start, end
+    return _trim_span(text, start, end)
 
 
 # --------------------------------------------------------------------------------------------
@@ -514,10 +539,10 @@ def _find(
             s, e = _trim_span(text, m.start(), m.end())
             spans.append(PersonalData(s, e, "PER", text[s:e]))
     spans += _civility_names(text, rules)
-    for start, end, label in entities or ():
-        if label not in _NER_LABELS:
-            continue
-        cleaned = _clean_ner_person(text, int(start), int(end), rules)
+    candidates = [(int(s), int(e), str(label)) for s, e, label in entities or ()]
+    candidates += [(s, e, "GIVEN") for s, e, w in _words(text) if _is_given_name(w, rules)]
+    for start, end, label in candidates:
+        cleaned = _clean_person(text, start, end, label, rules)
         if cleaned:
             spans.append(PersonalData(cleaned[0], cleaned[1], "PER", text[cleaned[0] : cleaned[1]]))
     return _resolve_overlaps(spans, text)
