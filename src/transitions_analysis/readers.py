@@ -720,6 +720,8 @@ def read_text_file(path: Path, mapping: Mapping, *, source_file: str, table: Rol
     def close() -> None:
         if current is not None:
             current["text"] = "\n".join(body).strip()
+            if fmt == "chat" and current["reject"] is None and _REACTION_RE.match(current["text"]):
+                current["reject"] = ("reaction", "réaction à un message (emoji), pas un retour")
             answers.append(current)
 
     for number, line in enumerate(lines, start=1):
@@ -746,8 +748,6 @@ def read_text_file(path: Path, mapping: Mapping, *, source_file: str, table: Rol
             reject = ("facilitator", "tour de parole de l'animation, pas un retour de participant")
         elif recipient is not None and fold(recipient).strip() not in _PUBLIC:
             reject = ("private", "message privé, non adressé à tout le monde")
-        elif fmt == "chat" and _REACTION_RE.match(first_text or ""):
-            reject = ("reaction", "réaction à un message (emoji), pas un retour")
         current = {
             "source_row": number,
             "column": "",
