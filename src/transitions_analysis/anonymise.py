@@ -42,7 +42,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -526,7 +526,7 @@ def _entities_of(doc: Any) -> list[tuple[int, int, str]]:
 def _find(
     text: str,
     *,
-    known_pattern: re.Pattern[str] | None,
+    known_patterns: Iterable[re.Pattern[str] | None],
     entities: Iterable[Sequence[Any]] | None,
     rules: AnonymisationRules,
 ) -> list[PersonalData]:
@@ -534,8 +534,10 @@ def _find(
     spans += find_emails(text)
     spans += find_phones(text)
     spans += find_ip_addresses(text)
-    if known_pattern is not None:
-        for m in known_pattern.finditer(text):
+    for pattern in known_patterns:
+        if pattern is None:
+            continue
+        for m in pattern.finditer(text):
             s, e = _trim_span(text, m.start(), m.end())
             spans.append(PersonalData(s, e, "PER", text[s:e]))
     spans += _civility_names(text, rules)
@@ -565,12 +567,39 @@ def find_personal_data(
     rules = rules or _default_rules()
     if doc is not None:
         entities = _entities_of(doc)
-    return _find(
-        text,
-        known_pattern=_known_name_pattern(known_names, rules),
-        entities=entities,
-        rules=rules,
-    )
+    known = [str(n) for n in dict.fromkeys(known_names) if isinstance(n, str) and n.strip()]
+    return _find_all([text], [entities], known_names=known, rules=rules)[text]
+
+
+def _find_all(
+    texts: Sequence[str],
+    entities: Sequence[Iterable[Sequence[Any]] | None],
+    *,
+    known_names: Sequence[str],
+    rules: AnonymisationRules,
+) -> dict[str, list[PersonalData]]:
+    """Findings of every distinct text, in two passes: the names found in a first pass (full
+    names, names after a civility) are then searched in every text as known names are, so
+    "M. Garnier" in one answer also hides "Garnier" alone in another (first names excepted)."""
+    known_pattern = _known_name_pattern(known_names, rules)
+    by_text = dict(zip(texts, entities))
+    first = {t: _find(t, known_patterns=[known_pattern], entities=e, rules=rules) for t, e in by_text.items()}
+    known_folded = {_fold(n) for n in known_names}
+    discovered: dict[str, None] = {}
+    for t, found in first.items():
+        cue_names = {p.value for p in _civility_names(t, rules)}
+        for p in found:
+            n_words = len(_words(p.value))
+            if p.kind == "PER" and (n_words >= 2 or p.value in cue_names) and _fold(p.value) not in known_folded:
+                discovered[p.value] = None
+    if not discovered:
+        return first
+    rules_no_given = replace(rules, given_name_alone=False)
+    discovered_pattern = _known_name_pattern(sorted(discovered), rules_no_given)
+    return {
+        t: _find(t, known_patterns=[known_pattern, discovered_pattern], entities=e, rules=rules)
+        for t, e in by_text.items()
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -695,13 +724,9 @@ def _replace_all(
     """Anonymise cells (non-strings are returned as they are), numbering persons across all."""
     rules = rules or _default_rules()
     known = [str(n) for n in dict.fromkeys(known_names) if isinstance(n, str) and n.strip()]
-    known_pattern = _known_name_pattern(known, rules)
-    texts = [c for c in cells if isinstance(c, str) and c.strip()]
+    texts = list(dict.fromkeys(c for c in cells if isinstance(c, str) and c.strip()))
     entities = recognise_entities(texts, nlp=nlp, cache_dir=cache_dir, progress=progress)
-    by_text = dict(zip(texts, entities))
-    findings = {
-        t: _find(t, known_pattern=known_pattern, entities=by_text[t], rules=rules) for t in by_text
-    }
+    findings = _find_all(texts, entities, known_names=known, rules=rules)
     mentions = [_parse_name(n, rules) for n in known]
     for t in texts:
         mentions += [_parse_name(p.value, rules) for p in findings[t] if p.kind == "PER"]
