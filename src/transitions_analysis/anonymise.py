@@ -235,7 +235,8 @@ def _words(text: str, offset: int = 0) -> list[tuple[int, int, str]]:
 
 
 def _is_capitalised(word: str) -> bool:
-    return word[:1].isupper()
+    """Capitalised, and so is the part after an elision: "D'Amico" yes, "J'aimerais" no."""
+    return word[:1].isupper() and all(p[:1].isupper() for p in re.split(r"['’]", word)[1:])
 
 
 def _is_initial(word: str) -> bool:
@@ -464,13 +465,15 @@ def _clean_person(
             return None
         if folded.startswith(("saint-", "sainte-", "st-", "ste-")):
             return None  # places
+    if all(w.isupper() for _, _, w in words) and label in _NER_LABELS:
+        return None  # "DDT", "MONTREZ L'EXEMPLE": acronyms and shouting (known names are matched apart)
     starts_with_given = _is_given_name(words[0][2], rules)
     if label not in _NER_LABELS and not starts_with_given:
         return None
     if len(words) == 1:
         w = words[0][2]
-        if w.isupper() or _fold(w) in rules.stop_words or len(w.rstrip(".")) < 2:
-            return None  # acronyms (DDT, CAUE), common words
+        if _fold(w) in rules.stop_words or len(w.rstrip(".")) < 2:
+            return None  # common words
         if not starts_with_given and _SENTENCE_START.search(text[:s]):
             return None  # a lone capitalised word opening a sentence ("Pause de 12h30")
     before = _words(text[max(0, s - 40) : s], max(0, s - 40))
