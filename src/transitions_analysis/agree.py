@@ -762,7 +762,7 @@ def plot_alpha(table: pd.DataFrame, *, labels: Mapping[str, str] | None = None, 
         for c in data["code"]
     ]
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(data) + 1.6))
+        fig, ax = plt.subplots(figsize=(8, 0.45 * len(data) + 2.0))
     else:
         fig = ax.figure
     y = np.arange(len(data))
@@ -782,8 +782,8 @@ def plot_alpha(table: pd.DataFrame, *, labels: Mapping[str, str] | None = None, 
     ax.set_xlim(min(-0.05, lo - 0.05), 1.02)
     ax.set_xlabel("α de Krippendorff (nominal), intervalle de confiance bootstrap")
     ax.set_title("Fiabilité du codage : accord entre codeurs par code")
-    ax.legend(loc="lower left", fontsize=8, frameon=False)
-    fig.tight_layout()
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.7 / fig.get_figheight(), 1, 1))
     return fig
 
 
