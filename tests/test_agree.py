@@ -523,3 +523,14 @@ def test_an2016_per_code_alpha_and_blank_forms(an2016):
     matrix = kept.pivot(index="coding_id", columns="document_id", values="C_nouvelles_mesures").astype(float)
     expected = krippendorff.alpha(reliability_data=matrix.to_numpy(), level_of_measurement="nominal")
     assert m["C_nouvelles_mesures"] == pytest.approx(expected)
+
+
+def test_cli_disagreements_take_texts_from_the_responses_beside(tmp_path, agree_dir, capsys):
+    import shutil
+
+    shutil.copy(agree_dir / "two_coders.csv", tmp_path / "codings.csv")
+    shutil.copy(agree_dir / "machine" / "responses.csv", tmp_path / "responses.csv")
+    out = tmp_path / "d.xlsx"
+    assert main(["agree", str(tmp_path / "codings.csv"), "--bootstrap", "0", "--disagreements", str(out)]) == 0
+    df = pd.read_excel(out, dtype=str, keep_default_na=False).set_index("unité")
+    assert df.loc["r1", "texte"] == "coopérer ensemble"

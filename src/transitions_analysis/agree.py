@@ -850,6 +850,16 @@ def add_agree_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--disagreements", metavar="FICHIER.xlsx", help="écrire la table des désaccords à arbitrer (XLSX)")
 
 
+def _texts_beside(path: Path, unit: str) -> pd.DataFrame | None:
+    """Texts of the units from the ``responses.csv``/``segments.csv`` beside a codings file, if any."""
+    beside = path.parent / ("responses.csv" if unit == "response" else "segments.csv")
+    if not beside.is_file():
+        return None
+    table = pd.read_csv(beside, dtype=str, keep_default_na=False)
+    col = _unit_column(unit)
+    return table[[col, "text"]] if {col, "text"} <= set(table.columns) else None
+
+
 def run_agree(args: argparse.Namespace) -> int:
     """Run ``agree``: print the agreement table (or JSON); optionally write the disagreements."""
     codings = read_codings(args.codings, unit=args.unit)
@@ -857,7 +867,7 @@ def run_agree(args: argparse.Namespace) -> int:
         raise InputError("--bootstrap doit être positif ou nul")
     table = agreement_table(codings, exclusive=args.exclusive, n_boot=args.bootstrap, random_state=args.random_state)
     if args.disagreements:
-        df = disagreements(codings)
+        df = disagreements(codings, _texts_beside(Path(args.codings), args.unit))
         write_disagreements_xlsx(df, args.disagreements)
         log.info("%d unités en désaccord écrites dans %s", len(df), args.disagreements)
     if args.json:
