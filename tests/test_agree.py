@@ -534,3 +534,11 @@ def test_cli_disagreements_take_texts_from_the_responses_beside(tmp_path, agree_
     assert main(["agree", str(tmp_path / "codings.csv"), "--bootstrap", "0", "--disagreements", str(out)]) == 0
     df = pd.read_excel(out, dtype=str, keep_default_na=False).set_index("unité")
     assert df.loc["r1", "texte"] == "coopérer ensemble"
+
+
+def test_read_codings_from_xlsx_keeps_empty_codes(agree_dir, tmp_path):
+    raw = pd.read_csv(agree_dir / "two_coders.csv", dtype=str, keep_default_na=False)
+    raw.to_excel(tmp_path / "codages.xlsx", index=False)
+    from_xlsx = agree.read_codings(tmp_path / "codages.xlsx")
+    pd.testing.assert_frame_equal(from_xlsx, agree.read_codings(agree_dir / "two_coders.csv"))
+    assert (from_xlsx["code"] == "").sum() == 3
