@@ -41,6 +41,8 @@ def _chosen(argv: Sequence[str]) -> str | None:
 
 def _add_french_help(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    parser._positionals.title = "arguments"
+    parser._optionals.title = "options"
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
