@@ -19,7 +19,7 @@ from transitions_analysis.schema import REJECTED, RESPONSES
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 
 
-def _fake_anonymise(df, *, columns=("text", "role_raw"), names_column="_names", nlp=None):
+def _fake_anonymise(df, *, columns=("text", "role_raw"), names_column="_names", nlp=None, cache_dir=None):
     """Stand-in for the real anonymiser: replaces the known names, drops the names column."""
     out = df.drop(columns=[names_column]).copy()
     full = {n for names in df[names_column] for n in names}
@@ -206,3 +206,27 @@ def test_real_anonymiser_removes_speaker_names_everywhere(corpus, fr_nlp, tmp_pa
         assert name not in written
     assert "[PERSONNE_" in written
     assert result.summary["balanced"]
+
+
+def test_a_form_submitted_twice_is_rejected_as_duplicate(tmp_path, fake_anonymiser):
+    """Same answers under a new submission number: the second submission is a duplicate."""
+    path = tmp_path / "formulaire.csv"
+    path.write_text(
+        "Numéro de soumission;Vous êtes :;Qu'avez-vous retenu ?;Qu'attendez-vous des élus ?\n"
+        "101;maire;La coopération.;Un cap clair.\n"
+        "102;DDT;Rien de neuf;\n"
+        "103;maire;La coopération.;Un cap clair.\n"
+        "104;maire;La coopération.;Autre chose.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "formulaire.mapping.yaml").write_text(
+        "columns:\n  respondent: \"Numéro de soumission\"\n  role: \"Vous êtes :\"\n"
+        "questions:\n  q_retenu: \"Qu'avez-vous retenu ?\"\n  q_attentes_elus: \"Qu'attendez-vous des élus ?\"\n",
+        encoding="utf-8",
+    )
+    result = ingest(path)
+    dup = result.rejected[result.rejected["reason"] == "duplicate"]
+    assert sorted(dup["source_row"].astype(int)) == [4, 4]
+    # a respondent sharing one answer but not the whole submission is kept whole
+    assert (result.responses["source_row"].astype(int) == 5).sum() == 2
+    assert result.summary["read"] == len(result.responses) + len(result.rejected)

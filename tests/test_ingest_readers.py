@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from transitions_analysis.errors import InputError, MappingError
+from transitions_analysis import readers
 from transitions_analysis.ingest import ingest
 from transitions_analysis.readers import detect_delimiter, parse_session, slug_question, split_speaker
 from transitions_analysis.roles import load_role_table
@@ -246,7 +247,7 @@ def test_framaforms_wide_export_becomes_long(tmp_path):
 def test_framaforms_names_are_handed_to_the_anonymiser(tmp_path, monkeypatch):
     seen = {}
 
-    def fake_anonymise(df, *, columns=("text", "role_raw"), names_column="_names", nlp=None):
+    def fake_anonymise(df, *, columns=("text", "role_raw"), names_column="_names", nlp=None, cache_dir=None):
         seen["columns"], seen["names"] = tuple(columns), df[names_column].tolist()
         out = df.drop(columns=[names_column]).copy()
         for col in columns:
@@ -429,3 +430,18 @@ def test_speaker_labels_split_into_name_role_territory():
     assert split_speaker("Paul M. | Mairie de X", name_first=True, table=table) == ("Paul M.", "", "Mairie de X")
     assert split_speaker("Claude B. (maire, CC des Coteaux)", name_first=True, table=table) == (
         "Claude B.", "maire", "CC des Coteaux")
+
+
+def test_untimed_role_dash_name_label_opens_a_turn(tmp_path):
+    """« Cheffe de projet - Léa M. (...) : » without timecode is a turn, not part of the previous one."""
+    path = tmp_path / "2022-11-16_groupe.txt"
+    path.write_text(
+        "[00:01:00] DGS - Nadia K. : On manque de temps pour tout.\n"
+        "Cheffe de projet - Léa M. (CC du Val) : Ah oui mais ça —\n"
+        "[00:01:20] DGS - Nadia K. : Attends, je finis.\n",
+        encoding="utf-8",
+    )
+    read = readers.read_text_file(path, readers.Mapping(), source_file=path.name, table=load_role_table())
+    assert [a["source_row"] for a in read.answers] == [1, 2, 3]
+    assert read.answers[0]["text"] == "On manque de temps pour tout."
+    assert read.answers[1]["role_raw"] == "Cheffe de projet"

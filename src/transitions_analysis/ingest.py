@@ -67,6 +67,31 @@ def _is_blank(text: str) -> bool:
     return not any(ch.isalnum() for ch in text)
 
 
+def _resubmissions(answers: list[dict[str, Any]]) -> dict[str, str]:
+    """Respondents of a table whose whole submission repeats an earlier one's -> that earlier one.
+
+    A submission is the respondent's session, territory, role label and every non-blank
+    (question, text) pair; a form sent twice (same answers under a new submission number) or a
+    sticky note typed twice is then rejected as a duplicate of the first, answer by answer.
+    """
+    submissions: dict[str, list] = {}
+    meta: dict[str, tuple[str, str, str]] = {}
+    for a in answers:
+        key = a["respondent_key"]
+        meta.setdefault(key, (a["session"], a["territory"], a["role_raw"]))
+        if not _is_blank(a["text"]) and a.get("reject") is None:
+            submissions.setdefault(key, []).append((a["question_id"], " ".join(a["text"].split())))
+    first: dict[tuple, str] = {}
+    repeats: dict[str, str] = {}
+    for key, pairs in submissions.items():
+        signature = (meta[key], tuple(sorted(pairs)))
+        if signature in first:
+            repeats[key] = first[signature]
+        else:
+            first[signature] = key
+    return repeats
+
+
 def collect_files(paths: Iterable[str | Path] | str | Path) -> tuple[list[tuple[Path, str]], list[dict[str, str]]]:
     """``(file, source_file)`` pairs to read and the files skipped in directories.
 
@@ -133,12 +158,15 @@ def ingest(
     anonymise: bool = True,
     nlp: Any = None,
     role_table: RoleTable | str | Path | None = None,
+    cache_dir: str | Path | None = None,
 ) -> IngestResult:
     """Read files and/or directories into responses + rejected tables and a summary dict.
 
     ``anonymise=False`` skips the anonymiser (only for tests and checks on synthetic data: the
     result then holds raw names). ``nlp`` is passed to the anonymiser; ``role_table`` is a
-    :class:`RoleTable` or the path of a roles YAML (default: the shipped table).
+    :class:`RoleTable` or the path of a roles YAML (default: the shipped table); ``cache_dir``
+    keeps the anonymiser's name-recognition results (offsets only, keyed by text hash) so a re-run
+    after a new session parses only the new answers.
     """
     table = role_table if isinstance(role_table, RoleTable) else load_role_table(role_table)
     files, skipped = collect_files(paths)
@@ -150,6 +178,7 @@ def ingest(
     for path, source_file in files:
         read = read_source(path, source_file, table=table)
         answers = sorted(read.answers, key=lambda a: (a["source_row"], a["_qorder"]))
+        resubmitted = _resubmissions(answers) if read.format not in ("chat", "transcript") else {}
         seen: dict[tuple[str, str, str], str] = {}
         n_kept = 0
         reasons: Counter[str] = Counter()
@@ -160,7 +189,8 @@ def ingest(
                 reason = ("empty", MSG_EMPTY)
             if reason is None:
                 rid = a.get("response_id") or make_response_id(source_file, a["source_row"], a["question_id"] or None)
-                dup_key = (a["respondent_key"], a["question_id"], " ".join(a["text"].split()))
+                first_key = resubmitted.get(a["respondent_key"], a["respondent_key"])
+                dup_key = (first_key, a["question_id"], " ".join(a["text"].split()))
                 if dup_key in seen:
                     reason = ("duplicate", MSG_DUPLICATE.format(other=seen[dup_key]))
                 else:
@@ -220,7 +250,9 @@ def ingest(
             [responses[["text", "role_raw", "_names"]], rejected_df[["text", "_names"]].assign(role_raw="")],
             ignore_index=True,
         )
-        both = anonymise_frame(both, columns=("text", "role_raw"), names_column="_names", nlp=nlp)
+        both = anonymise_frame(
+            both, columns=("text", "role_raw"), names_column="_names", nlp=nlp, cache_dir=cache_dir
+        )
         n = len(responses)
         responses["text"] = both["text"].iloc[:n].to_numpy()
         responses["role_raw"] = both["role_raw"].iloc[:n].to_numpy()
@@ -353,6 +385,10 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
         help="dossier de sortie (responses.csv, rejected.csv, ingest_summary.json) ; jamais dans data/raw/",
     )
     parser.add_argument("--roles", metavar="FICHIER", default=None, help="table des rôles YAML (défaut : celle du paquet)")
+    parser.add_argument(
+        "--no-cache", action="store_true",
+        help="ne pas garder en cache le repérage des noms (par défaut : .cache/ner, positions seulement)",
+    )
 
 
 def run_ingest(args: argparse.Namespace) -> int:
@@ -360,7 +396,8 @@ def run_ingest(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if _inside_raw(out):  # fail before the (slow) anonymisation
         raise InputError("refus d'écrire dans data/raw/ : les données brutes ne sont jamais modifiées ; choisissez un autre dossier (--out)", path=out)
-    result = ingest(args.inputs, role_table=args.roles)
+    cache_dir = None if args.no_cache else config.CACHE_DIR / "ner"
+    result = ingest(args.inputs, role_table=args.roles, cache_dir=cache_dir)
     paths = write_ingest(result, out)
     log.info(summary_fr(result.summary))
     log.info("Fichiers écrits : %s", ", ".join(str(p) for p in paths.values()))

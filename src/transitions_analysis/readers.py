@@ -806,11 +806,18 @@ def _transcript_heads(lines: list[str], table: RoleTable) -> dict[int, tuple[str
             continue
         candidates[number] = (speaker, m["text"] or "", bool(m["time"]))
         counts[speaker] = counts.get(speaker, 0) + 1
+    def role_like(label: str) -> bool:
+        return table.role_of(label) != "inconnu" or table.is_facilitator(label)
+
+    def role_then_name(label: str) -> bool:
+        """``ROLE - Name (...)``: a role the table knows, then a name, e.g. "Cheffe de projet - Léa M."."""
+        parts = re.split(r"\s+[-–—]\s+", _PAREN_RE.sub("", label).strip())
+        return len(parts) == 2 and role_like(parts[0]) and _name_like(parts[1])
+
     heads = {}
     for number, (speaker, text, timed) in candidates.items():
-        role_like = table.role_of(speaker) != "inconnu" or table.is_facilitator(speaker)
         multiword = len(speaker.split()) >= 2 and _name_like(speaker)
-        recognised = role_like and (_name_like(speaker) or len(speaker.split()) <= 3)
-        if timed or recognised or multiword or (counts[speaker] >= 2 and _name_like(speaker)):
+        recognised = role_like(speaker) and (_name_like(speaker) or len(speaker.split()) <= 3)
+        if timed or recognised or multiword or role_then_name(speaker) or (counts[speaker] >= 2 and _name_like(speaker)):
             heads[number] = (speaker, text, None)
     return heads
