@@ -1,0 +1,343 @@
+"""Coding stage: responses -> segments, codings and expectations (rules + optional learnt model).
+
+:func:`code_responses` parses each distinct answer once (spaCy, through the parse cache of
+:mod:`transitions_analysis.nlp`), segments it (:mod:`~transitions_analysis.segment`), codes it
+with the codebook's rules (:mod:`~transitions_analysis.rules`) and finds its expectations
+(:mod:`~transitions_analysis.expectations`). The per-answer result (segment bounds, codings,
+text expectations, all as offsets into the answer) is cached too, keyed by the text, the
+pipeline, the codebook, the cues and the engine's source: re-coding after one new session only
+parses and codes the new answers; editing the codebook re-codes from cached parses.
+
+When a learnt ``model`` is given (an object with ``predict_codings(segments) -> codings``), its
+codings are added with ``source="model"``; ``human_codings`` win over both (see
+:mod:`transitions_analysis.combine`). :func:`write_coding` writes the output folder; the CLI
+``transitions-analysis code`` runs ingestion then coding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import __version__, config, schema
+from .codebook import Codebook, load_codebook
+from .combine import combine_codings
+from .errors import InputError
+from .ids import make_segment_id
+from .rules import RULE_CODER, RULE_SOURCE, Cues, RuleCoder, codings_table, load_cues
+from .segment import MIN_SEGMENT_CHARS, SHORT_ANSWER_CHARS, segment_bounds, segments_frame
+
+log = logging.getLogger(__name__)
+
+OUTPUT_FILES = ("responses.csv", "rejected.csv", "segments.csv", "codings.csv", "expectations.csv", "run.json")
+RESULTS_FILE = "codings.sqlite"
+_CSV_OPTIONS = {"index": False, "encoding": "utf-8", "lineterminator": "\n", "quoting": csv.QUOTE_MINIMAL, "float_format": "%.4f"}
+
+
+@dataclass
+class CodingResult:
+    """Output of :func:`code_responses`. ``stats`` (cache use) is informative, not written."""
+
+    segments: pd.DataFrame
+    codings: pd.DataFrame
+    expectations: pd.DataFrame
+    run_info: dict[str, Any]
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+class _ResultCache:
+    """SQLite store of per-answer coding results (JSON, offsets only) keyed by a hash."""
+
+    def __init__(self, cache_dir: str | Path):
+        path = Path(cache_dir) / RESULTS_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=60)
+        self.db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT NOT NULL)")
+        self.db.commit()
+
+    def get(self, keys: list[str]) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        for i in range(0, len(keys), 900):
+            chunk = keys[i : i + 900]
+            q = f"SELECT key, data FROM results WHERE key IN ({','.join('?' * len(chunk))})"
+            for key, data in self.db.execute(q, chunk):
+                try:
+                    out[key] = json.loads(data)
+                except ValueError:  # damaged row: recomputed
+                    pass
+        return out
+
+    def put(self, items: list[tuple[str, dict]]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO results (key, data) VALUES (?, ?)",
+            [(k, json.dumps(v, separators=(",", ":"))) for k, v in items],
+        )
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _analyse_texts(texts: list[str], *, nlp, coder: RuleCoder, n_process: int, cache_dir, progress: bool, stats: dict) -> list[dict]:
+    """Parse, segment, rule-code and find text expectations of distinct ``texts`` (JSON-able results)."""
+    from .expectations import find_text_expectations
+    from .nlp import parse_texts
+
+    docs = parse_texts(texts, nlp=nlp, n_process=n_process, cache_dir=cache_dir, progress=progress, stats=stats)
+    results = []
+    for doc in docs:
+        bounds = segment_bounds(doc)
+        analysis = coder.analyse(doc, bounds)
+        results.append(
+            {
+                "b": [list(b) for b in bounds],
+                "c": [[m.segment, m.code, m.start, m.end, m.score, m.negated] for m in analysis.best_codings()],
+                "e": [[e.segment, e.to_role, e.start, e.end] for e in find_text_expectations(analysis, coder)],
+            }
+        )
+    return results
+
+
+def human_codings_table(human_codings: pd.DataFrame, responses: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Human codings (schema.HUMAN_CODINGS, by response_id or segment_id) as codings rows.
+
+    Evidence is the coded segment, or the whole answer for a response-level coding (then
+    ``segment_id`` is empty). Rows with an empty code (unit seen, no code) are left out.
+    """
+    h = human_codings.copy()
+    if "code" not in h.columns or "coder" not in h.columns:
+        raise InputError("codages humains : colonnes « code » et « coder » attendues")
+    h = h[h["code"].notna() & (h["code"].astype(str).str.strip() != "")]
+    texts = dict(zip(responses["response_id"].astype(str), responses["text"].astype(str)))
+    if "segment_id" in h.columns and h["segment_id"].notna().any():
+        seg_id = h["segment_id"].fillna("").astype(str)
+    else:
+        seg_id = pd.Series([""] * len(h), index=h.index)
+    if "response_id" in h.columns:
+        rid = h["response_id"].fillna("").astype(str)
+    else:
+        rid = pd.Series([""] * len(h), index=h.index)
+    rows = {k: [] for k in schema.CODINGS}
+    for s, r, code, coder in zip(seg_id, rid, h["code"].astype(str).str.strip(), h["coder"].astype(str)):
+        if s:
+            r2, a, z = s.rsplit("-", 2)
+            r, start, end = r or r2, int(a), int(z)
+        else:
+            start, end = 0, len(texts.get(r, ""))
+        text = texts.get(r)
+        if text is None:
+            log.warning("codage humain d'une réponse absente ignoré : %s", r)
+            continue
+        rows["segment_id"].append(s)
+        rows["response_id"].append(r)
+        rows["code"].append(code)
+        rows["source"].append("human")
+        rows["score"].append(1.0)
+        rows["start"].append(start)
+        rows["end"].append(end)
+        rows["evidence"].append(text[start:end])
+        rows["negated"].append(False)
+        rows["coder"].append(coder)
+    return codings_table(rows)
+
+
+def code_responses(
+    responses: pd.DataFrame,
+    *,
+    codebook: Codebook | str | Path | None = None,
+    nlp=None,
+    model=None,
+    human_codings: pd.DataFrame | None = None,
+    cache_dir: str | Path | None = config.CACHE_DIR / "coding",
+    n_process: int = 1,
+    progress: bool = True,
+    cues: Cues | str | Path | None = None,
+) -> CodingResult:
+    """Segment and code ``responses`` (schema.RESPONSES).
+
+    Returns segments (schema.SEGMENTS), codings (schema.CODINGS: rules, then the model's and the
+    humans' when given) and expectations (schema.EXPECTATIONS), plus ``run_info`` for run.json.
+    ``cache_dir=None`` disables every cache.
+    """
+    from .expectations import build_expectations, question_roles
+    from .nlp import load_nlp, nlp_fingerprint
+
+    responses = schema.check_columns(responses, schema.RESPONSES, "responses")
+    codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+    cues = cues if isinstance(cues, Cues) else load_cues(cues)
+    nlp = nlp if nlp is not None else load_nlp()
+    coder = RuleCoder(codebook, cues=cues)
+    rids = responses["response_id"].astype(str).tolist()
+    texts = responses["text"].fillna("").astype(str).tolist()
+
+    # 1. one analysis per distinct text, from the results cache or computed
+    unique = list(dict.fromkeys(texts))
+    salt = f"{nlp_fingerprint(nlp)}|{coder.fingerprint}|{SHORT_ANSWER_CHARS}|{MIN_SEGMENT_CHARS}"
+    keys = [hashlib.sha1(f"{salt}\x1f{t}".encode("utf-8")).hexdigest() for t in unique]
+    stats: dict[str, int] = {"unique_texts": len(unique)}
+    store = _ResultCache(cache_dir) if cache_dir is not None else None
+    try:
+        found = store.get(keys) if store else {}
+        stats["coding_cache"] = len(found)
+        todo = [i for i, k in enumerate(keys) if k not in found]
+        if todo:
+            computed = _analyse_texts([unique[i] for i in todo], nlp=nlp, coder=coder, n_process=n_process,
+                                      cache_dir=cache_dir, progress=progress, stats=stats)
+            new = [(keys[i], r) for i, r in zip(todo, computed)]
+            found.update(new)
+            if store:
+                store.put(new)
+    finally:
+        if store:
+            store.close()
+    by_text = {t: found[k] for t, k in zip(unique, keys)}
+
+    # 2. tables, one pass over the responses
+    seg_bounds = [[tuple(b) for b in by_text[t]["b"]] for t in texts]
+    segments = segments_frame(rids, texts, seg_bounds)
+    rule_rows: dict[str, list] = {k: [] for k in schema.CODINGS}
+    exp_rows = []
+    for rid, text in zip(rids, texts):
+        res = by_text[text]
+        b = res["b"]
+        for seg, code, start, end, score, negated in res["c"]:
+            rule_rows["segment_id"].append(make_segment_id(rid, b[seg][0], b[seg][1]))
+            rule_rows["response_id"].append(rid)
+            rule_rows["code"].append(code)
+            rule_rows["score"].append(score)
+            rule_rows["start"].append(start)
+            rule_rows["end"].append(end)
+            rule_rows["evidence"].append(text[start:end])
+            rule_rows["negated"].append(negated)
+        for seg, role, start, end in res["e"]:
+            exp_rows.append((make_segment_id(rid, b[seg][0], b[seg][1]), rid, role, start, end))
+    n = len(rule_rows["code"])
+    rule_rows["source"], rule_rows["coder"] = [RULE_SOURCE] * n, [RULE_CODER] * n
+    rule_codings = codings_table(rule_rows)
+    text_exp = pd.DataFrame(exp_rows, columns=["segment_id", "response_id", "to_role", "start", "end"])
+
+    # 3. learnt model, humans, expectations
+    model_codings = None
+    if model is not None:
+        model_codings = schema.check_columns(model.predict_codings(segments), schema.CODINGS, "codings (modèle)")
+    human = human_codings_table(human_codings, responses, segments) if human_codings is not None else None
+    base = combine_codings(rule_codings, model_codings, human)
+    roles = question_roles(zip(responses["question_id"], responses["question"]), nlp=nlp, coder=coder)
+    expectations, exp_codings = build_expectations(responses, segments, base, text_exp, roles)
+    codings = combine_codings(pd.concat([rule_codings, exp_codings], ignore_index=True), model_codings, human)
+
+    import spacy
+
+    run_info = {
+        "package": "transitions-analysis",
+        "package_version": __version__,
+        "spacy_version": spacy.__version__,
+        "nlp": {
+            "model": f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}",
+            "model_version": nlp.meta.get("version", ""),
+            "components": list(nlp.pipe_names),
+        },
+        "codebook": {"name": codebook.name, "version": codebook.version, "hash": codebook.hash,
+                     "file": Path(codebook.path).name if codebook.path else ""},
+        "cues_hash": cues.hash,
+        "model_used": model is not None,
+        "human_codings_used": human is not None and len(human) > 0,
+        "segmentation": {"short_answer_chars": SHORT_ANSWER_CHARS, "min_segment_chars": MIN_SEGMENT_CHARS},
+        "counts": {
+            "responses": int(len(responses)),
+            "segments": int(len(segments)),
+            "codings": int(len(codings)),
+            "codings_by_source": {k: int(v) for k, v in sorted(codings["source"].value_counts().items())},
+            "expectations": int(len(expectations)),
+        },
+    }
+    log.info("codage : %d réponses, %d segments, %d codages, %d attentes (%d texte(s) déjà en cache)",
+             len(responses), len(segments), len(codings), len(expectations), stats.get("coding_cache", 0))
+    return CodingResult(segments, codings, expectations, run_info, stats)
+
+
+def _inside_raw(out: Path) -> bool:
+    resolved, raw = out.resolve(), config.RAW_DIR.resolve()
+    return resolved == raw or raw in resolved.parents
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write one table as deterministic UTF-8 CSV (comma, ``\\n``, floats ``%.4f``)."""
+    df.to_csv(path, **_CSV_OPTIONS)
+    return Path(path)
+
+
+def write_coding(result: CodingResult, responses: pd.DataFrame, rejected: pd.DataFrame | None, out_dir: str | Path) -> dict[str, Path]:
+    """Write responses.csv, rejected.csv, segments.csv, codings.csv, expectations.csv and run.json."""
+    out = Path(out_dir)
+    if _inside_raw(out):
+        raise InputError("refus d'écrire dans data/raw/ : les données brutes ne sont jamais modifiées ; choisissez un autre dossier (--out)", path=out)
+    out.mkdir(parents=True, exist_ok=True)
+    rejected = rejected if rejected is not None else schema.empty_frame(schema.REJECTED)
+    tables = {
+        "responses.csv": schema.check_columns(responses, schema.RESPONSES, "responses"),
+        "rejected.csv": schema.check_columns(rejected, schema.REJECTED, "rejected"),
+        "segments.csv": result.segments,
+        "codings.csv": result.codings,
+        "expectations.csv": result.expectations,
+    }
+    paths = {name: write_table(df, out / name) for name, df in tables.items()}
+    paths["run.json"] = out / "run.json"
+    paths["run.json"].write_text(json.dumps(result.run_info, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return paths
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def add_code_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``transitions-analysis code``."""
+    parser.add_argument("inputs", nargs="+", metavar="ENTRÉE", help="fichiers ou dossiers d'exports (comme pour ingest)")
+    parser.add_argument("--out", required=True, metavar="DOSSIER",
+                        help="dossier de sortie (responses, rejected, segments, codings, expectations .csv, run.json)")
+    parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML (défaut : celui du paquet)")
+    parser.add_argument("--model", metavar="FICHIER", default=None,
+                        help="modèle appris (.skops) dont les codages s'ajoutent à ceux des règles")
+    parser.add_argument("--n-process", type=int, default=1, metavar="N", help="processus pour l'analyse spaCy (défaut : 1)")
+    parser.add_argument("--no-cache", action="store_true", help="ne pas utiliser ni écrire le cache (.cache/)")
+
+
+def _load_learnt_model(path: str):
+    try:
+        from .learn import load_model
+    except ImportError as exc:
+        raise InputError("le codeur appris (module learn) n'est pas disponible dans cette version", path=path) from exc
+    model = load_model(path)
+    if not hasattr(model, "predict_codings"):
+        raise InputError("ce modèle ne sait pas coder des segments (predict_codings absent)", path=path)
+    return model
+
+
+def run_code(args: argparse.Namespace) -> int:
+    """Ingest ``args.inputs``, code them, write the output folder. Returns 0."""
+    try:
+        from .ingest import ingest, write_ingest
+    except ImportError as exc:  # pragma: no cover - ingestion ships with the package
+        raise InputError("module d'ingestion indisponible") from exc
+    out = Path(args.out)
+    if _inside_raw(out):
+        raise InputError("refus d'écrire dans data/raw/ : les données brutes ne sont jamais modifiées ; choisissez un autre dossier (--out)", path=out)
+    codebook = load_codebook(args.codebook)
+    model = _load_learnt_model(args.model) if args.model else None
+    cache = None if args.no_cache else config.CACHE_DIR
+    ingested = ingest(args.inputs, cache_dir=None if cache is None else cache / "ner")
+    write_ingest(ingested, out)
+    result = code_responses(ingested.responses, codebook=codebook, model=model, n_process=args.n_process,
+                            cache_dir=None if cache is None else cache / "coding")
+    paths = write_coding(result, ingested.responses, ingested.rejected, out)
+    log.info("Fichiers écrits : %s", ", ".join(str(p) for p in paths.values()))
+    return 0

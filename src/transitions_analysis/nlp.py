@@ -1,0 +1,229 @@
+"""spaCy: load only the components a stage needs, and parse texts through an on-disk cache.
+
+- :func:`load_nlp` loads a trained pipeline with only the components of a ``purpose``. For
+  coding: ``tok2vec, morphologizer, attribute_ruler, lemmatizer`` plus the ``senter`` (shipped
+  disabled in ``fr_core_news_*``) for sentences instead of the much slower parser; no NER.
+- :func:`parse_texts` runs ``nlp.pipe`` in batches (tqdm progress bar) and keeps the parses in a
+  SQLite store under ``cache_dir``: one row per batch holding a spaCy ``DocBin`` (msgpack, no
+  pickle), and one index row per text keyed by ``sha1(pipeline fingerprint + text)``. The
+  fingerprint holds the model's name and version, spaCy's version and the component names, so a
+  new model never reuses old parses. Re-running after one new session parses only its answers.
+- A pipeline without a sentence component (``spacy.blank("fr")`` in tests) gets sentences from
+  spaCy's rule-based ``Sentencizer``; a blank pipeline has no lemmas (the rule coder then uses
+  the lower-case text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import config
+from .errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+log = logging.getLogger(__name__)
+
+#: Components kept for each purpose (others are excluded at load time, never run).
+PURPOSES: dict[str, tuple[str, ...]] = {
+    "coding": ("tok2vec", "morphologizer", "senter", "attribute_ruler", "lemmatizer"),
+    "tokens": ("tok2vec", "morphologizer", "attribute_ruler", "lemmatizer"),
+    "entities": ("tok2vec", "morphologizer", "attribute_ruler", "lemmatizer", "ner"),
+}
+_SENTENCE_COMPONENTS = ("senter", "parser", "sentencizer")
+#: Token attributes kept in the parse cache.
+CACHE_ATTRS = ("ORTH", "NORM", "LEMMA", "POS", "TAG", "MORPH", "SENT_START", "SPACY")
+CACHE_FILE = "parses.sqlite"
+
+
+@lru_cache(maxsize=4)
+def load_nlp(model: str = config.SPACY_MODEL, *, purpose: str = "coding") -> Language:
+    """Load spaCy pipeline ``model`` with only the components ``purpose`` needs (cached per process).
+
+    Raises :class:`InputError` (French) when the model is not installed.
+    """
+    import spacy
+    from spacy.util import get_model_meta, get_package_path, is_package
+
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose inconnu : {purpose!r} ({', '.join(PURPOSES)})")
+    wanted = PURPOSES[purpose]
+    try:
+        meta_path = get_package_path(model) / model if is_package(model) else Path(model)
+        meta_dir = next(p for p in [meta_path, *meta_path.parent.glob(f"{model}-*")] if (p / "meta.json").is_file())
+        components = list(get_model_meta(meta_dir).get("components", []))
+    except (OSError, StopIteration, ValueError):
+        components = []
+    keep = set(wanted)
+    if "senter" in wanted and components and "senter" not in components:
+        keep.add("parser")  # no senter shipped: the parser sets sentences
+    exclude = [c for c in components if c not in keep]
+    try:
+        nlp = spacy.load(model, exclude=exclude)
+    except OSError as exc:
+        raise InputError(
+            f"modèle spaCy « {model} » introuvable : installez-le (python -m spacy download {model})"
+        ) from exc
+    for name in list(nlp.disabled):
+        if name in keep:
+            nlp.enable_pipe(name)
+    log.debug("pipeline spaCy %s chargée : %s", model, nlp.pipe_names)
+    return nlp
+
+
+def has_sentence_component(nlp: Language) -> bool:
+    """True when one of ``nlp``'s active components sets sentence boundaries."""
+    return any(name in nlp.pipe_names for name in _SENTENCE_COMPONENTS)
+
+
+def nlp_fingerprint(nlp: Language) -> str:
+    """Identity of a pipeline for caches: language, model name and version, spaCy version, components."""
+    import spacy
+
+    meta = nlp.meta
+    extra = "" if has_sentence_component(nlp) else "+sentencizer"
+    return (
+        f"{meta.get('lang', nlp.lang)}_{meta.get('name', '')}=={meta.get('version', '')}"
+        f"|spacy=={spacy.__version__}|{','.join(nlp.pipe_names)}{extra}"
+    )
+
+
+def text_key(fingerprint: str, text: str) -> str:
+    """Cache key of ``text`` parsed by a pipeline with ``fingerprint``."""
+    return hashlib.sha1(f"{fingerprint}\x1f{text}".encode("utf-8")).hexdigest()
+
+
+class ParseCache:
+    """SQLite store of parsed Docs: ``bins`` (one DocBin a batch) and ``docs`` (key -> bin, position)."""
+
+    def __init__(self, cache_dir: str | Path):
+        self.path = Path(cache_dir) / CACHE_FILE
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=60)
+        self.db.execute("CREATE TABLE IF NOT EXISTS bins (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, bin INTEGER NOT NULL, pos INTEGER NOT NULL)")
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def get(self, keys: Sequence[str], vocab) -> dict[str, Doc]:
+        """The cached Docs of ``keys`` (missing keys are absent from the result)."""
+        from spacy.tokens import DocBin
+
+        where: dict[int, list[tuple[int, str]]] = {}
+        for i in range(0, len(keys), 900):
+            chunk = list(keys[i : i + 900])
+            rows = self.db.execute(
+                f"SELECT key, bin, pos FROM docs WHERE key IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            for key, bin_id, pos in rows:
+                where.setdefault(bin_id, []).append((pos, key))
+        found: dict[str, Doc] = {}
+        for bin_id in sorted(where):
+            row = self.db.execute("SELECT data FROM bins WHERE id = ?", (bin_id,)).fetchone()
+            if row is None:
+                continue
+            try:
+                docs = list(DocBin().from_bytes(row[0]).get_docs(vocab))
+            except Exception as exc:  # a damaged entry is re-parsed, never fatal
+                log.warning("cache d'analyse illisible (lot %s), ré-analyse : %s", bin_id, exc)
+                continue
+            for pos, key in where[bin_id]:
+                if pos < len(docs):
+                    found[key] = docs[pos]
+        return found
+
+    def put(self, keys: Sequence[str], docs: Sequence[Doc]) -> None:
+        """Store one batch of parsed ``docs`` under ``keys``."""
+        from spacy.tokens import DocBin
+
+        if not docs:
+            return
+        docbin = DocBin(attrs=list(CACHE_ATTRS), store_user_data=False)
+        for doc in docs:
+            docbin.add(doc)
+        cur = self.db.execute("INSERT INTO bins (data) VALUES (?)", (docbin.to_bytes(),))
+        bin_id = cur.lastrowid
+        self.db.executemany(
+            "INSERT OR REPLACE INTO docs (key, bin, pos) VALUES (?, ?, ?)",
+            [(key, bin_id, pos) for pos, key in enumerate(keys)],
+        )
+        self.db.commit()
+
+
+def _set_sentences(docs: Iterable[Doc]) -> None:
+    from spacy.pipeline import Sentencizer
+
+    sentencizer = Sentencizer()
+    for doc in docs:
+        if not doc.has_annotation("SENT_START"):
+            sentencizer(doc)
+
+
+def parse_texts(
+    texts: Sequence[str],
+    *,
+    nlp: Language,
+    batch_size: int = config.SPACY_BATCH_SIZE,
+    n_process: int = 1,
+    cache_dir: str | Path | None = None,
+    progress: bool = True,
+    stats: dict | None = None,
+) -> list[Doc]:
+    """Parse ``texts`` with ``nlp`` (one Doc each, same order), reusing parses under ``cache_dir``.
+
+    Identical texts are parsed once (they share one Doc). Every returned Doc has sentence
+    boundaries. ``stats``, when given, receives ``parsed`` and ``cached`` counts of unique texts.
+    """
+    from tqdm.auto import tqdm
+
+    texts = [str(t) for t in texts]
+    fingerprint = nlp_fingerprint(nlp)
+    keys = [text_key(fingerprint, t) for t in texts]
+    unique: dict[str, str] = {}
+    for key, text in zip(keys, texts):
+        unique.setdefault(key, text)
+    cache = ParseCache(cache_dir) if cache_dir is not None else None
+    try:
+        done: dict[str, Doc] = cache.get(list(unique), nlp.vocab) if cache else {}
+        missing = [k for k in unique if k not in done]
+        if stats is not None:
+            stats["cached"] = stats.get("cached", 0) + len(done)
+            stats["parsed"] = stats.get("parsed", 0) + len(missing)
+        if missing:
+            log.info("analyse spaCy de %d texte(s) (%d en cache)", len(missing), len(done))
+            sentences = has_sentence_component(nlp)
+            pending_keys: list[str] = []
+            pending_docs: list[Doc] = []
+            bar = tqdm(total=len(missing), desc="analyse spaCy", unit="texte", disable=not progress)
+            stream = nlp.pipe((unique[k] for k in missing), batch_size=batch_size, n_process=n_process)
+            for key, doc in zip(missing, stream):
+                if not sentences:
+                    _set_sentences([doc])
+                done[key] = doc
+                pending_keys.append(key)
+                pending_docs.append(doc)
+                if len(pending_docs) >= batch_size:
+                    if cache:
+                        cache.put(pending_keys, pending_docs)
+                    bar.update(len(pending_docs))
+                    pending_keys, pending_docs = [], []
+            if cache:
+                cache.put(pending_keys, pending_docs)
+            bar.update(len(pending_docs))
+            bar.close()
+    finally:
+        if cache:
+            cache.close()
+    docs = [done[k] for k in keys]
+    _set_sentences(d for d in docs if not d.has_annotation("SENT_START"))
+    return docs
