@@ -334,7 +334,7 @@ def test_xlsx_first_sheet_by_default_and_sheet_from_mapping(tmp_path):
     assert r["text"].tolist() == ["Le temps long", "42"]
     assert r["session"].tolist() == ["2022-11-16", "2022-11-16"]
     assert r["role"].tolist() == ["elu", "agent"]
-    assert s["rejected_by_reason"] == {"unreadable": 1}
+    assert s["rejected_by_reason"] == {"empty": 1, "unreadable": 1}  # the blank row is reported
 
 
 def test_xlsx_missing_sheet_is_a_mapping_error(tmp_path):
@@ -445,3 +445,21 @@ def test_untimed_role_dash_name_label_opens_a_turn(tmp_path):
     assert [a["source_row"] for a in read.answers] == [1, 2, 3]
     assert read.answers[0]["text"] == "On manque de temps pour tout."
     assert read.answers[1]["role_raw"] == "Cheffe de projet"
+
+
+def test_blank_rows_amid_data_are_reported_not_skipped(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["text", "role"])
+    ws.append(["Coopérer enfin.", "élue"])
+    ws.append([None, None])
+    ws.append(["Évaluer dans la durée.", "DDT"])
+    path = tmp_path / "postits.xlsx"
+    wb.save(path)
+    result = ingest(path, anonymise=False)
+    assert list(result.responses["source_row"].astype(int)) == [2, 4]
+    blank = result.rejected[result.rejected["reason"] == "empty"]
+    assert list(blank["source_row"].astype(int)) == [3]
+    assert result.summary["read"] == 3

@@ -532,9 +532,19 @@ def answers_from_table(
 
     answers: list[dict[str, Any]] = []
     width = len(header)
-    for row_number, cells in table.rows[header_at + 1 :]:
+    data_rows = table.rows[header_at + 1 :]
+    filled = [i for i, (_, cells) in enumerate(data_rows) if any(c.strip() for c in cells)]
+    last_filled = filled[-1] if filled else -1
+    for position, (row_number, cells) in enumerate(data_rows):
         if not any(c.strip() for c in cells):
-            continue  # a blank row holds no answer
+            if position < last_filled:  # a blank row amid the data is reported, not silently skipped
+                answers.append({
+                    "source_row": row_number, "session": mapping.session or "", "territory": mapping.territory or "",
+                    "respondent_key": f"row:{row_number}", "role_raw": "", "_names": [], "column": "",
+                    "question_id": "", "question": "", "text": "", "_qorder": 0,
+                    "reject": ("empty", "ligne vide au milieu des données"),
+                })
+            continue
         extra = [j for j in range(width, len(cells)) if cells[j].strip()]
         if extra:
             raise InputError(
