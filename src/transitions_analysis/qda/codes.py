@@ -1,0 +1,267 @@
+"""Codes between the toolkit's codebook and REFI-QDA ``<Code>`` elements.
+
+- GUIDs are deterministic: ``uuid5(NAMESPACE, "<kind>:<key>")`` (``code:principle.engagement``...),
+  so re-exports are byte-stable and our GUIDs can be recognised on import.
+- A code's REFI ``name`` is its French label; its ``<Description>`` carries the description, the
+  include / exclude / examples lists under French headings and, on the last line, our id
+  (``Identifiant transitions-analysis : principle.engagement``) so it survives any tool that keeps
+  descriptions. :func:`parse_description` reads that layout back.
+- Ids of codes coming from elsewhere are a slug of the path of names (``emotions_negatives.colere``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import config
+from ..errors import QDAError
+from ..schema import ACTOR_CODES, EXPECTATION_CODE, OUTCOME_CODES, PRINCIPLES
+
+NAMESPACE = uuid.UUID("6f1d3c52-9a0e-5c1b-8d0e-7472616e7369")  # fixed: GUIDs must never change
+ID_MARKER = "Identifiant transitions-analysis :"
+HEADINGS = {"include": "À inclure :", "exclude": "À exclure :", "examples": "Exemples :"}
+CONTRACT_IDS: tuple[str, ...] = (
+    ("principle",) + PRINCIPLES + ("actor",) + ACTOR_CODES + (EXPECTATION_CODE, "outcome") + OUTCOME_CODES
+)
+_MARKER_RE = re.compile(r"^\s*" + re.escape(ID_MARKER) + r"\s*(\S+)\s*$")
+_COLOR_RE = re.compile(r"^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
+
+
+def make_guid(kind: str, key: str) -> str:
+    """Deterministic upper-case GUID for object ``kind`` identified by ``key``."""
+    return str(uuid.uuid5(NAMESPACE, f"{kind}:{key}")).upper()
+
+
+def normalise_guid(value: str | None) -> str:
+    """GUID in one spelling (upper case, no braces) for comparisons."""
+    return (value or "").strip().strip("{}").upper()
+
+
+def normalise_color(value: str | None) -> str | None:
+    """``#RRGGBB`` upper case (3-digit colours expanded), or None if absent or invalid."""
+    if not value:
+        return None
+    match = _COLOR_RE.match(value.strip())
+    if not match:
+        return None
+    digits = match.group(1)
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    return "#" + digits.upper()
+
+
+def slugify(name: str) -> str:
+    """ASCII id part of a French name: ``Émotions négatives`` -> ``emotions_negatives``."""
+    text = name.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    if not text[:1].isalpha():  # our ids start with a letter
+        text = f"code_{text}".rstrip("_")
+    return text
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of ``text`` for matching labels and variable names."""
+    return slugify(text)
+
+
+@dataclass
+class CodeSpec:
+    """One code of a codebook, whatever its origin (Codebook object, YAML mapping, REFI file)."""
+
+    id: str
+    label: str
+    description: str = ""
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+    color: str | None = None
+    parent: str | None = None
+
+
+@dataclass
+class CodebookInfo:
+    """Codes in codebook order plus the codebook's name and hash (empty when unknown)."""
+
+    codes: list[CodeSpec]
+    name: str = ""
+    version: str = ""
+    hash: str = ""
+
+    def ids(self) -> list[str]:
+        return [c.id for c in self.codes]
+
+    def get(self, code_id: str) -> CodeSpec | None:
+        for code in self.codes:
+            if code.id == code_id:
+                return code
+        return None
+
+    def children(self, code_id: str | None) -> list[CodeSpec]:
+        return [c for c in self.codes if c.parent == code_id]
+
+
+def _str_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _spec_from_mapping(data: Mapping[str, Any]) -> CodeSpec:
+    return CodeSpec(
+        id=str(data["id"]),
+        label=str(data.get("label") or data["id"]),
+        description=str(data.get("description") or ""),
+        include=_str_list(data.get("include")),
+        exclude=_str_list(data.get("exclude")),
+        examples=_str_list(data.get("examples")),
+        color=normalise_color(data.get("color")),
+        parent=data.get("parent"),
+    )
+
+
+def _spec_from_object(code: Any) -> CodeSpec:
+    return CodeSpec(
+        id=str(code.id),
+        label=str(getattr(code, "label", None) or code.id),
+        description=str(getattr(code, "description", "") or ""),
+        include=_str_list(getattr(code, "include", None)),
+        exclude=_str_list(getattr(code, "exclude", None)),
+        examples=_str_list(getattr(code, "examples", None)),
+        color=normalise_color(getattr(code, "color", None)),
+        parent=getattr(code, "parent", None),
+    )
+
+
+def _fix_parents(codes: list[CodeSpec]) -> list[CodeSpec]:
+    ids = {c.id for c in codes}
+    for code in codes:
+        if code.parent is None and "." in code.id:
+            code.parent = code.id.rsplit(".", 1)[0]
+        if code.parent is not None and code.parent not in ids:
+            code.parent = None
+    return codes
+
+
+def load_codebook_info(codebook: Any = None, *, default: bool = True) -> CodebookInfo | None:
+    """Codes of ``codebook``: a ``Codebook`` (transitions_analysis.codebook), a mapping in the
+    codebook YAML format, a path to such a YAML, or None for the shipped codebook (when
+    ``default`` and it exists; otherwise None is returned)."""
+    if codebook is None:
+        if not default or not Path(config.CODEBOOK).is_file():
+            return None
+        codebook = config.CODEBOOK
+    if isinstance(codebook, CodebookInfo):
+        return codebook
+    if isinstance(codebook, (str, Path)):
+        try:
+            from ..codebook import load_codebook
+        except ImportError:  # the codebook module is not there: read the YAML ourselves
+            import yaml
+
+            path = Path(codebook)
+            if not path.is_file():
+                raise QDAError("codebook introuvable", path=path) from None
+            with path.open(encoding="utf-8") as handle:
+                data = yaml.safe_load(handle) or {}
+            return load_codebook_info(data)
+        return load_codebook_info(load_codebook(codebook))
+    if isinstance(codebook, Mapping):
+        codes = [_spec_from_mapping(c) for c in codebook.get("codes") or []]
+        return CodebookInfo(
+            _fix_parents(codes), name=str(codebook.get("name") or ""), version=str(codebook.get("version") or "")
+        )
+    if hasattr(codebook, "codes"):
+        codes = [_spec_from_object(c) for c in codebook.codes]
+        return CodebookInfo(
+            _fix_parents(codes),
+            name=str(getattr(codebook, "name", "") or ""),
+            version=str(getattr(codebook, "version", "") or ""),
+            hash=str(getattr(codebook, "hash", "") or ""),
+        )
+    raise TypeError(f"codebook de type inattendu : {type(codebook).__name__}")
+
+
+def compose_description(code: CodeSpec) -> str:
+    """The REFI ``<Description>`` text of ``code`` (see module docstring)."""
+    parts = []
+    if code.description.strip():
+        parts.append(code.description.strip())
+    for key in ("include", "exclude", "examples"):
+        items = [i.strip() for i in getattr(code, key) if i and i.strip()]
+        if items:
+            parts.append(HEADINGS[key] + "\n" + "\n".join(f"- {i}" for i in items))
+    parts.append(f"{ID_MARKER} {code.id}")
+    return "\n\n".join(parts)
+
+
+def parse_description(text: str | None) -> tuple[str, dict[str, list[str]], str | None]:
+    """Inverse of :func:`compose_description`: (description, {include, exclude, examples}, our id).
+
+    Any text that does not follow the layout stays in the description."""
+    lists: dict[str, list[str]] = {"include": [], "exclude": [], "examples": []}
+    if not text:
+        return "", lists, None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    our_id = None
+    kept: list[str] = []
+    by_heading = {v: k for k, v in HEADINGS.items()}
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        lines = paragraph.strip().split("\n")
+        marker = _MARKER_RE.match(lines[-1]) if lines else None
+        if marker and len(lines) == 1:
+            our_id = marker.group(1)
+            continue
+        head = lines[0].strip()
+        if head in by_heading and len(lines) > 1 and all(ln.startswith("- ") for ln in lines[1:]):
+            lists[by_heading[head]].extend(ln[2:].strip() for ln in lines[1:])
+            continue
+        kept.append(paragraph.strip())
+    return "\n\n".join(kept), lists, our_id
+
+
+_INCLUSIVE_AFTER_DOT = re.compile(
+    r"(?:e|es|s|ne|nes|le|les|te|tes|ère|ères|ere|eres|euse|euses|rice|rices|trice|trices)(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
+def split_flat_name(name: str, *, dots: bool) -> list[str]:
+    """Hierarchy hidden in a flat code name: ``Coke::diet Coke`` (ATLAS.ti) always, and
+    ``Émotions négatives.Colère`` (Taguette) when ``dots``; a dot of inclusive writing
+    (``élu.es``), a number (``1.2``) or an abbreviation (``M. Dupont``) does not split."""
+    parts = [p.strip() for p in name.split("::")]
+    if dots:
+        out: list[str] = []
+        for part in parts:
+            start = 0
+            pieces = []
+            for i, char in enumerate(part):
+                if char != "." or i == 0 or i == len(part) - 1:
+                    continue
+                before, after = part[i - 1], part[i + 1]
+                if before.isspace() or after.isspace() or (before.isdigit() and after.isdigit()):
+                    continue
+                if before.isalpha() and before.islower() and _INCLUSIVE_AFTER_DOT.match(part, i + 1):
+                    continue
+                pieces.append(part[start:i])
+                start = i + 1
+            pieces.append(part[start:])
+            out.extend(p.strip() for p in pieces)
+        parts = out
+    parts = [p for p in parts if p]
+    return parts or [name]
+
+
+def known_guids(ids: Sequence[str]) -> dict[str, str]:
+    """GUID -> code id for every id we could have exported."""
+    return {make_guid("code", i): i for i in ids}

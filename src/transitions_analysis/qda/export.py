@@ -1,0 +1,390 @@
+"""Export to REFI-QDA: the codebook as ``.qdc``, a coded folder (output of ``code``) as ``.qdpx``.
+
+Choices (documented in ``docs/refi-qda.md``):
+
+- one text source per answer (response), named by its ``response_id``, its text stored as
+  ``sources/<GUID>.txt`` (UTF-8, no BOM) and referenced ``internal://<GUID>.txt``;
+- one ``PlainTextSelection`` per coded span (start/end in Unicode code points, end excluded, exactly
+  the offsets of ``codings.csv``), holding one ``Coding`` per (code, coder); a coding without
+  offsets (response level) is a ``Coding`` of the whole source;
+- users: one per coder; the machine coders are named ``transitions-analysis (règles)`` and
+  ``transitions-analysis (modèle)``, the coder id is kept in the user's ``id``;
+- cases: one per respondent (``respondent_id``) with the variables rôle, territoire, session; every
+  source also carries the response's columns as variables, so an import gives them back;
+- byte-stable: GUIDs are uuid5 of our ids, dates are a constant (:data:`EXPORT_DATETIME`), zip
+  entries are sorted and time-stamped :data:`ZIP_DATE_TIME`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from lxml import etree
+
+from .. import __version__
+from ..errors import InputError, QDAError
+from ..schema import CODINGS, RESPONSES
+from .codes import CodebookInfo, CodeSpec, compose_description, load_codebook_info, make_guid
+from .schemas import NS_CODEBOOK, NS_PROJECT, schema_errors
+
+log = logging.getLogger(__name__)
+
+EXPORT_DATETIME = "2021-01-01T00:00:00Z"  # constant: same inputs -> byte-identical files
+ZIP_DATE_TIME = (2021, 1, 1, 0, 0, 0)
+MACHINE_USERS: dict[str, str] = {
+    "rules": "transitions-analysis (règles)",
+    "model": "transitions-analysis (modèle)",
+}
+# response column -> variable name shown in the QDA tool (all of type Text)
+SOURCE_VARIABLES: tuple[tuple[str, str], ...] = (
+    ("role", "rôle"),
+    ("territory", "territoire"),
+    ("session", "session"),
+    ("respondent_id", "répondant"),
+    ("role_raw", "rôle déclaré"),
+    ("question_id", "identifiant de question"),
+    ("question", "question"),
+    ("source_file", "fichier source"),
+    ("source_row", "rang dans le fichier"),
+)
+CASE_VARIABLES: tuple[str, ...] = ("role", "territory", "session")
+SELECTION_NAME_MAX = 100
+
+
+def user_name(coder: str) -> str:
+    """Name shown in the QDA tool for coder ``coder``."""
+    return MACHINE_USERS.get(coder, coder)
+
+
+def _sub(parent: etree._Element, ns: str, tag: str, attrib: dict[str, str] | None = None, text: str | None = None):
+    el = etree.SubElement(parent, f"{{{ns}}}{tag}", attrib or {})
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _add_codes(parent: etree._Element, ns: str, info: CodebookInfo, code_id: str | None, project: bool) -> None:
+    for code in info.children(code_id):
+        has_children = bool(info.children(code.id))
+        attrib = {"guid": make_guid("code", code.id), "name": code.label, "isCodable": "false" if has_children else "true"}
+        if code.color:
+            attrib["color"] = code.color
+        el = _sub(parent, ns, "Code", attrib)
+        _sub(el, ns, "Description", text=compose_description(code))
+        _add_codes(el, ns, info, code.id, project)
+
+
+def _tostring(root: etree._Element) -> bytes:
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def codebook_xml(codebook: Any = None) -> bytes:
+    """The ``.qdc`` bytes of ``codebook`` (see :func:`export_qdc`)."""
+    info = load_codebook_info(codebook)
+    if info is None or not info.codes:
+        raise QDAError("codebook vide ou introuvable : rien à exporter")
+    root = etree.Element(f"{{{NS_CODEBOOK}}}CodeBook", nsmap={None: NS_CODEBOOK})
+    root.set("origin", f"transitions-analysis {__version__}")
+    codes = _sub(root, NS_CODEBOOK, "Codes")
+    _add_codes(codes, NS_CODEBOOK, info, None, project=False)
+    errors = schema_errors(root, "codebook")
+    if errors:  # our own output must always validate
+        raise RuntimeError("codebook exporté non conforme à Codebook.xsd : " + "; ".join(errors[:3]))
+    return _tostring(root)
+
+
+def export_qdc(codebook: Any, path: str | Path) -> Path:
+    """Write ``codebook`` (a ``Codebook``, a codebook YAML path or mapping, or None for the shipped
+    one) as a REFI-QDA codebook ``.qdc`` (valid against ``Codebook.xsd``); returns the path."""
+    data = codebook_xml(codebook)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    log.info("Codebook REFI-QDA écrit : %s", path)
+    return path
+
+
+# --------------------------------------------------------------------------- project
+
+
+def _read_table(path: Path, spec: dict[str, str], table: str, *, required: bool = True) -> pd.DataFrame | None:
+    if not path.is_file():
+        if required:
+            raise InputError(f"table {table} absente du dossier de codage", path=path)
+        return None
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"table {table} illisible : {exc}", path=path) from exc
+    missing = [c for c in spec if c not in df.columns]
+    if missing:
+        raise InputError(f"colonnes manquantes : {', '.join(missing)}", path=path)
+    return df
+
+
+def read_coding_dir(coding_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """``responses.csv``, ``codings.csv`` (all columns as text) and ``run.json`` of a ``code``
+    output folder; ``InputError`` naming the file when one is missing or broken."""
+    folder = Path(coding_dir)
+    if not folder.is_dir():
+        raise InputError("dossier de codage introuvable (sortie de « transitions-analysis code »)", path=folder)
+    responses = _read_table(folder / "responses.csv", RESPONSES, "responses")
+    codings = _read_table(folder / "codings.csv", CODINGS, "codings")
+    run: dict[str, Any] = {}
+    run_path = folder / "run.json"
+    if run_path.is_file():
+        try:
+            run = json.loads(run_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"run.json illisible : {exc}", path=run_path) from exc
+        if not isinstance(run, dict):
+            run = {}
+    return responses, codings, run
+
+
+def _offset(value: str, path: Path, row: int, column: str) -> int | None:
+    value = value.strip()
+    if value == "":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputError(f"position non numérique : {value!r}", path=path, row=row, column=column) from None
+    if number != int(number) or number < 0:
+        raise InputError(f"position invalide : {value!r}", path=path, row=row, column=column)
+    return int(number)
+
+
+def _checked_codings(codings: pd.DataFrame, texts: dict[str, str], path: Path) -> list[dict[str, Any]]:
+    """Codings as dicts with int offsets, checked against the answers' texts, duplicates dropped."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple] = set()
+    duplicates = 0
+    for i, rec in enumerate(codings.to_dict("records")):
+        row = i + 2  # header = row 1
+        rid = rec["response_id"]
+        if rid not in texts:
+            raise InputError(f"réponse inconnue {rid!r} (absente de responses.csv)", path=path, row=row, column="response_id")
+        if not rec["code"].strip():
+            raise InputError("code vide", path=path, row=row, column="code")
+        start = _offset(rec["start"], path, row, "start")
+        end = _offset(rec["end"], path, row, "end")
+        if (start is None) != (end is None):
+            raise InputError("start et end doivent être remplis ensemble", path=path, row=row, column="start")
+        text = texts[rid]
+        if start is not None:
+            if not start <= end <= len(text):
+                raise InputError(
+                    f"positions {start}-{end} hors du texte de la réponse ({len(text)} caractères)",
+                    path=path, row=row, column="end",
+                )
+            if rec["evidence"] != text[start:end]:
+                raise InputError(
+                    f"evidence différente du texte de la réponse aux positions {start}-{end}",
+                    path=path, row=row, column="evidence",
+                )
+        coder = rec["coder"].strip() or {"rule": "rules", "model": "model"}.get(rec["source"], "inconnu")
+        key = (rid, start, end, rec["code"], coder)
+        if key in seen:
+            duplicates += 1
+            continue
+        seen.add(key)
+        out.append({**rec, "start": start, "end": end, "coder": coder})
+    if duplicates:
+        log.warning("%s : %d codage(s) en double ignoré(s) à l'export", path, duplicates)
+    return out
+
+
+def _score_line(rec: dict[str, Any]) -> str:
+    """One line of a selection's Description: code, user, score, negation (read back on import)."""
+    line = f"{rec['code']} · {user_name(rec['coder'])}"
+    if str(rec.get("score", "")).strip():
+        line += f" · score {str(rec['score']).strip()}"
+    if str(rec.get("negated", "")).strip().lower() in {"true", "1", "vrai"}:
+        line += " · négation"
+    return line
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SELECTION_NAME_MAX else flat[: SELECTION_NAME_MAX - 1].rstrip() + "…"
+
+
+def _variable_values(parent: etree._Element, columns: Iterable[str], rec: dict[str, str]) -> None:
+    names = dict(SOURCE_VARIABLES)
+    for column in columns:
+        value = str(rec.get(column, "") or "")
+        if value == "":
+            continue
+        vv = _sub(parent, NS_PROJECT, "VariableValue")
+        _sub(vv, NS_PROJECT, "VariableRef", {"targetGUID": make_guid("variable", names[column])})
+        _sub(vv, NS_PROJECT, "TextValue", text=value)
+
+
+def _codebook_for_export(codebook: Any, run: dict[str, Any], coding_dir: Path) -> CodebookInfo:
+    if codebook is None:
+        candidate = run.get("codebook_path") or run.get("codebook")
+        if isinstance(candidate, dict):
+            candidate = candidate.get("path")
+        if isinstance(candidate, str) and candidate:
+            path = Path(candidate)
+            if not path.is_absolute():
+                path = coding_dir / path
+            if path.is_file():
+                codebook = path
+    info = load_codebook_info(codebook)
+    return info if info is not None else CodebookInfo([])
+
+
+def project_files(coding_dir: str | Path, *, codebook: Any = None, name: str | None = None) -> dict[str, bytes]:
+    """Archive member name -> bytes of the ``.qdpx`` for ``coding_dir`` (see :func:`export_qdpx`)."""
+    folder = Path(coding_dir)
+    responses, codings, run = read_coding_dir(folder)
+    dup = responses["response_id"].duplicated()
+    if dup.any():
+        row = int(dup.to_numpy().nonzero()[0][0]) + 2
+        raise InputError("response_id en double", path=folder / "responses.csv", row=row, column="response_id")
+    texts = dict(zip(responses["response_id"], responses["text"]))
+    records = _checked_codings(codings, texts, folder / "codings.csv")
+
+    info = _codebook_for_export(codebook, run, folder)
+    known = set(info.ids())
+    extra = sorted({r["code"] for r in records} - known)
+    if extra:
+        log.warning("codes absents du codebook, exportés sans description : %s", ", ".join(extra))
+        info = CodebookInfo(
+            info.codes + [CodeSpec(id=c, label=c, description="Code présent dans les codages mais absent du codebook.") for c in extra],
+            name=info.name, version=info.version, hash=info.hash,
+        )
+        for code in info.codes[len(info.codes) - len(extra):]:
+            parent = code.id.rsplit(".", 1)[0] if "." in code.id else None
+            code.parent = parent if parent in known else None
+
+    ns = NS_PROJECT
+    root = etree.Element(f"{{{ns}}}Project", nsmap={None: ns})
+    root.set("name", name or (f"transitions-analysis : {info.name}" if info.name else "transitions-analysis"))
+    root.set("origin", f"transitions-analysis {__version__}")
+    root.set("creationDateTime", EXPORT_DATETIME)
+    root.set("modifiedDateTime", EXPORT_DATETIME)
+
+    coders = sorted({r["coder"] for r in records})
+    if coders:
+        users = _sub(root, ns, "Users")
+        for coder in coders:
+            _sub(users, ns, "User", {"guid": make_guid("user", coder), "name": user_name(coder), "id": coder})
+    if info.codes:
+        codes_el = _sub(_sub(root, ns, "CodeBook"), ns, "Codes")
+        _add_codes(codes_el, ns, info, None, project=True)
+
+    variables = _sub(root, ns, "Variables")
+    for _, label in SOURCE_VARIABLES:
+        var = _sub(variables, ns, "Variable", {"guid": make_guid("variable", label), "name": label, "typeOfVariable": "Text"})
+        _sub(var, ns, "Description", text=f"colonne des réponses de transitions-analysis ({_column_of(label)})")
+
+    response_records = responses.to_dict("records")
+    by_respondent: dict[str, list[dict[str, str]]] = {}
+    for rec in response_records:
+        if rec["respondent_id"].strip():
+            by_respondent.setdefault(rec["respondent_id"], []).append(rec)
+    if by_respondent:
+        cases = _sub(root, ns, "Cases")
+        for pid in sorted(by_respondent):
+            recs = by_respondent[pid]
+            case = _sub(cases, ns, "Case", {"guid": make_guid("case", pid), "name": pid})
+            first = {c: next((r[c] for r in recs if r[c]), "") for c in CASE_VARIABLES}
+            _variable_values(case, CASE_VARIABLES, first)
+            for rec in recs:
+                _sub(case, ns, "SourceRef", {"targetGUID": make_guid("source", rec["response_id"])})
+
+    by_response: dict[str, list[dict[str, Any]]] = {}
+    for rec in records:
+        by_response.setdefault(rec["response_id"], []).append(rec)
+    files: dict[str, bytes] = {}
+    if response_records:
+        sources = _sub(root, ns, "Sources")
+    for rec in response_records:
+        rid = rec["response_id"]
+        text_guid = make_guid("text", rid)
+        files[f"sources/{text_guid}.txt"] = rec["text"].encode("utf-8")
+        source = _sub(sources, ns, "TextSource", {
+            "guid": make_guid("source", rid), "name": rid, "plainTextPath": f"internal://{text_guid}.txt",
+            "creationDateTime": EXPORT_DATETIME, "modifiedDateTime": EXPORT_DATETIME,
+        })
+        if rec["question"].strip():
+            _sub(source, ns, "Description", text=f"Question : {rec['question']}")
+        coded = by_response.get(rid, [])
+        spans = sorted({(r["start"], r["end"]) for r in coded if r["start"] is not None})
+        for start, end in spans:
+            here = sorted((r for r in coded if (r["start"], r["end"]) == (start, end)), key=lambda r: (r["code"], r["coder"]))
+            sel = _sub(source, ns, "PlainTextSelection", {
+                "guid": make_guid("selection", f"{rid}:{start}:{end}"), "name": _excerpt(rec["text"][start:end]),
+                "startPosition": str(start), "endPosition": str(end),
+                "creatingUser": make_guid("user", here[0]["coder"]), "creationDateTime": EXPORT_DATETIME,
+            })
+            _sub(sel, ns, "Description", text="\n".join(_score_line(r) for r in here))
+            for r in here:
+                _add_coding(sel, r)
+        whole = sorted((r for r in coded if r["start"] is None), key=lambda r: (r["code"], r["coder"]))
+        for r in whole:
+            _add_coding(source, r)
+        _variable_values(source, [c for c, _ in SOURCE_VARIABLES], rec)
+
+    description = "Exporté par transitions-analysis : une source texte par réponse, un cas par répondant."
+    if info.hash:
+        description += f" Codebook {info.name} (empreinte {info.hash})."
+    _sub(root, ns, "Description", text=description)
+    errors = schema_errors(root, "project")
+    if errors:
+        raise RuntimeError("project.qde exporté non conforme à Project.xsd : " + "; ".join(errors[:3]))
+    files["project.qde"] = _tostring(root)
+    return files
+
+
+def _column_of(label: str) -> str:
+    return {v: k for k, v in SOURCE_VARIABLES}[label]
+
+
+def _add_coding(parent: etree._Element, rec: dict[str, Any]) -> None:
+    rid, start, end = rec["response_id"], rec["start"], rec["end"]
+    span = "" if start is None else f"{start}:{end}"
+    coding = _sub(parent, NS_PROJECT, "Coding", {
+        "guid": make_guid("coding", f"{rid}:{span}:{rec['code']}:{rec['coder']}"),
+        "creatingUser": make_guid("user", rec["coder"]), "creationDateTime": EXPORT_DATETIME,
+    })
+    _sub(coding, NS_PROJECT, "CodeRef", {"targetGUID": make_guid("code", rec["code"])})
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """A deterministic zip: ``project.qde`` first, then the other members sorted, fixed dates."""
+    buffer = io.BytesIO()
+    order = ["project.qde"] + sorted(n for n in files if n != "project.qde")
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in order:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            archive.writestr(info, files[name], compresslevel=9)
+    return buffer.getvalue()
+
+
+def export_qdpx(coding_dir: str | Path, path: str | Path, *, codebook: Any = None, name: str | None = None) -> Path:
+    """Write the coded folder ``coding_dir`` (``responses.csv``, ``codings.csv``, ``run.json`` of
+    ``code``) as a REFI-QDA project ``path`` (``.qdpx``), valid against ``Project.xsd`` and
+    byte-identical for the same inputs. ``codebook``: ``Codebook``, YAML path or mapping; None = the
+    one named in ``run.json`` if it exists, else the shipped codebook. Returns ``path``."""
+    files = project_files(coding_dir, codebook=codebook, name=name)
+    data = zip_bytes(files)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    log.info("Projet REFI-QDA écrit : %s (%d sources)", path, len(files) - 1)
+    return path

@@ -1,0 +1,857 @@
+"""Import REFI-QDA files written by other tools (NVivo, ATLAS.ti, MAXQDA, QualCoder, Taguette...).
+
+``import_qdpx`` turns a project into the toolkit's tables (responses, segments, codings, rejected)
+and ``read_qdc``/``import_qdc`` a codebook into the codebook YAML format. Files are untrusted (see
+:mod:`.safety`) and often not quite standard: what can be read without losing meaning is read, and
+every tolerance or loss is a French message in the import report (also logged):
+
+- ``Project.qde`` / ``Sources/`` spelt differently, an empty ``<Sets/>``, other schema deviations;
+- text sources whose file is missing or external (``relative://``, ``absolute://``: never read,
+  neither are any paths outside the archive): the answer goes to ``rejected``, its codings are
+  kept with their positions but no evidence;
+- picture, PDF-area, audio and video selections: reported by source name, not imported (a PDF's
+  plain-text representation is imported as a text source when present);
+- CRLF line endings: positions are in code points of the file's text; when they look computed on
+  the text with LF line endings (a selection cuts a CR LF pair, ends beyond the CRLF text's LF
+  length or its name matches the LF text only), they are converted to the file's text;
+- codes absent from the codebook are kept, their name as code id, and listed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from lxml import etree
+
+from ..errors import QDAError
+from ..ids import make_respondent_id, make_response_id, make_segment_id
+from ..schema import ALL_ROLES, CODINGS, REJECTED, RESPONSES, SEGMENTS, UNKNOWN_ROLE
+from .codes import (
+    CONTRACT_IDS,
+    fold,
+    known_guids,
+    load_codebook_info,
+    normalise_color,
+    normalise_guid,
+    parse_description,
+    slugify,
+    split_flat_name,
+)
+from .export import MACHINE_USERS, SOURCE_VARIABLES
+from .safety import DEFAULT_LIMITS, Limits, SafeArchive, parse_xml
+from .schemas import NS_CODEBOOK, NS_PROJECT, schema_errors
+
+log = logging.getLogger(__name__)
+
+OUR_RESPONSE_ID = re.compile(r"(?<![0-9A-Za-z])R[0-9a-f]{10}(?![0-9A-Za-z])")
+OUR_RESPONDENT_ID = re.compile(r"^P[0-9a-f]{8}$")
+_SCORE_LINE = re.compile(r"^(?P<code>\S+) · (?P<user>.+?)(?: · score (?P<score>\S+))?(?P<neg> · négation)?$")
+_MACHINE_CODERS = {name: coder for coder, name in MACHINE_USERS.items()}
+_CODER_SOURCE = {"rules": "rule", "model": "model"}
+_SHOWN_MAX = 15
+USER_COLUMNS = ("guid", "name", "coder", "codings")
+CODE_COLUMNS = ("guid", "name", "path", "code", "matched_by", "in_codebook", "color")
+
+
+def _local(el: Any) -> str:
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+
+def _kids(el: etree._Element, name: str) -> list[etree._Element]:
+    return [c for c in el if isinstance(c.tag, str) and _local(c) == name]
+
+
+def _kid(el: etree._Element, name: str) -> etree._Element | None:
+    found = _kids(el, name)
+    return found[0] if found else None
+
+
+def _text_of(el: etree._Element | None) -> str:
+    return "" if el is None else "".join(el.itertext())
+
+
+def _names(items: list[str]) -> str:
+    shown = ", ".join(f"« {i} »" for i in items[:_SHOWN_MAX])
+    return shown + (f" et {len(items) - _SHOWN_MAX} autre(s)" if len(items) > _SHOWN_MAX else "")
+
+
+class Report(list):
+    """French messages of what was tolerated or left out; each one is logged when added."""
+
+    def add(self, message: str, *, level: int = logging.WARNING) -> None:
+        if message not in self:
+            self.append(message)
+            log.log(level, message)
+
+
+@dataclass
+class QDAImport:
+    """Tables read from a ``.qdpx``: same columns as the outputs of ``code`` (schema.py) plus the
+    project's users and codes and the French ``report`` of everything tolerated or left out."""
+
+    responses: pd.DataFrame
+    segments: pd.DataFrame
+    codings: pd.DataFrame
+    rejected: pd.DataFrame
+    report: list[str]
+    users: pd.DataFrame
+    codes: pd.DataFrame
+    name: str = ""
+    origin: str = ""
+    missing_codes: list[str] = field(default_factory=list)
+
+    def summary_fr(self) -> str:
+        return (
+            f"{len(self.responses)} réponse(s), {len(self.codings)} codage(s), {len(self.users)} utilisateur(s), "
+            f"{len(self.codes)} code(s), {len(self.rejected)} source(s) non importée(s), "
+            f"{len(self.report)} remarque(s) d'import"
+        )
+
+
+# --------------------------------------------------------------------------- codes
+
+
+@dataclass
+class _CodeRec:
+    guid: str
+    name: str
+    path: list[str]
+    description: str
+    color: str | None
+    parent_guid: str | None
+    code: str = ""
+    matched_by: str = ""
+
+
+def _walk_codes(container: etree._Element, report: Report, where: str) -> list[_CodeRec]:
+    out: list[_CodeRec] = []
+
+    def walk(el: etree._Element, path: list[str], parent: str | None) -> None:
+        for code in _kids(el, "Code"):
+            name = code.get("name") or ""
+            guid = normalise_guid(code.get("guid"))
+            if not guid:
+                report.add(f"{where} : code « {name} » sans attribut guid, ignoré (aucun codage ne peut le viser)")
+                continue
+            if not name:
+                report.add(f"{where} : code {guid} sans nom ; son GUID lui sert de nom")
+                name = guid
+            color = code.get("color")
+            if color and normalise_color(color) is None:
+                report.add(f"{where} : couleur « {color} » du code « {name} » illisible, ignorée")
+            out.append(_CodeRec(guid, name, path + [name], _text_of(_kid(code, "Description")), normalise_color(color), parent))
+            walk(code, path + [name], guid)
+
+    walk(container, [], None)
+    return out
+
+
+def _resolve_project_codes(records: list[_CodeRec], codebook: Any, report: Report, where: str) -> list[str]:
+    """Give every code record our id (see module docstring); returns names missing from the codebook."""
+    info = load_codebook_info(codebook)
+    ids = set(info.ids()) if info else set()
+    by_guid = known_guids(sorted(ids | set(CONTRACT_IDS)))
+    by_label = {fold(c.label): c.id for c in info.codes} if info else {}
+    taken: dict[str, str] = {}
+    missing: list[str] = []
+    for rec in records:
+        _, _, marker = parse_description(rec.description)
+        if marker:
+            rec.code, rec.matched_by = marker, "identifiant"
+        elif rec.guid in by_guid:
+            rec.code, rec.matched_by = by_guid[rec.guid], "guid"
+        elif fold(rec.name) in by_label:
+            rec.code, rec.matched_by = by_label[fold(rec.name)], "libellé"
+            report.add(f"{where} : code « {rec.name} » rapproché par son libellé du code {rec.code} du codebook", level=logging.INFO)
+        else:
+            rec.code, rec.matched_by = rec.name, "nom"
+            if rec.code in taken and taken[rec.code] != rec.guid:
+                rec.code = " / ".join(rec.path)
+            if rec.code in taken and taken[rec.code] != rec.guid:
+                rec.code = f"{rec.code} ({rec.guid[:8]})"
+        if rec.code in taken and taken[rec.code] != rec.guid:
+            report.add(f"{where} : plusieurs codes du fichier correspondent à {rec.code} ; leurs codages sont réunis")
+        taken.setdefault(rec.code, rec.guid)
+        if info is not None and rec.code not in ids:
+            missing.append(rec.code)
+    if info is None:
+        report.add(f"{where} : aucun codebook fourni ni livré : les codes gardent leur identifiant ou leur nom", level=logging.INFO)
+    elif missing:
+        report.add(
+            f"{where} : {len(missing)} code(s) absent(s) du codebook, gardé(s) avec leur nom comme identifiant : {_names(missing)}"
+        )
+    return missing
+
+
+# --------------------------------------------------------------------------- text and positions
+
+
+def _crlf_mapper(text: str, spans: list[tuple[int, int, str]]) -> tuple[bool, Any]:
+    """Whether positions of ``spans`` look computed on the LF-normalised ``text``, and a function
+    mapping such a position to the position in ``text``."""
+    crlf_at: list[int] = []  # indexes, in the LF text, of newlines that were CR LF
+    shift = 0
+    index = text.find("\r\n")
+    while index != -1:
+        crlf_at.append(index - shift)
+        shift += 1
+        index = text.find("\r\n", index + 2)
+    norm = text.replace("\r\n", "\n")
+    raw_votes = norm_votes = 0
+    for start, end, name in spans:
+        if end > len(norm) and end <= len(text):
+            raw_votes += 100
+        for pos in (start, end):
+            if 0 < pos < len(text) and text[pos - 1] == "\r" and text[pos] == "\n":
+                norm_votes += 1
+        clean = " ".join(name.replace("…", " ").split()).rstrip(".").strip()
+        if len(clean) >= 5:
+            raw_ok = " ".join(text[start:end].split()).startswith(clean)
+            norm_ok = " ".join(norm[start:end].split()).startswith(clean)
+            if raw_ok != norm_ok:
+                raw_votes += 2 * raw_ok
+                norm_votes += 2 * norm_ok
+    use_norm = norm_votes > raw_votes
+
+    def to_raw(pos: int) -> int:
+        return pos + bisect.bisect_left(crlf_at, pos)
+
+    return use_norm, to_raw
+
+
+def _decode(data: bytes, name: str, report: Report, where: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        report.add(f"{where} : texte de « {name} » précédé d'une marque d'ordre d'octets (BOM), retirée", level=logging.INFO)
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        report.add(f"{where} : texte de « {name} » non UTF-8, lu en Windows-1252")
+        return data.decode("cp1252", errors="replace")
+
+
+class _Texts:
+    """Finds the plain text of a source inside the archive (never outside it)."""
+
+    def __init__(self, archive: SafeArchive, report: Report, where: str) -> None:
+        self.archive = archive
+        self.report = report
+        self.where = where
+        self.members = {n.replace("\\", "/").casefold(): n for n in archive.names}
+
+    def member(self, file_name: str) -> str | None:
+        key = file_name.replace("\\", "/").casefold()
+        exact = f"sources/{file_name}"
+        if key.startswith("sources/") and key in self.members:
+            return self.members[key]
+        found = self.members.get(f"sources/{key}")
+        if found is not None:
+            if found != exact:
+                self.report.add(f"{self.where} : dossier « {found.split('/')[0]}/ » au lieu de « sources/ », accepté", level=logging.INFO)
+            return found
+        found = self.members.get(key)
+        if found is not None:
+            self.report.add(f"{self.where} : source « {found} » hors du dossier sources/, acceptée", level=logging.INFO)
+        return found
+
+    def text(self, el: etree._Element, name: str) -> tuple[str | None, str, str]:
+        """(text or None, reason, French detail) for a TextSource-like element."""
+        content = _kid(el, "PlainTextContent")
+        if content is not None:
+            return _text_of(content), "", ""
+        ref = (el.get("plainTextPath") or "").strip()
+        if not ref:
+            return None, "no_text", "ni PlainTextContent ni plainTextPath"
+        scheme, _, rest = ref.partition("://")
+        if scheme.lower() != "internal":
+            return None, "external_text", f"texte externe ({ref}) : jamais lu hors de l'archive"
+        member = self.member(rest.lstrip("/"))
+        if member is None:
+            return None, "missing_text", f"fichier texte {ref} absent de l'archive"
+        return _decode(self.archive.read(member), name, self.report, self.where), "", ""
+
+
+# --------------------------------------------------------------------------- project
+
+
+@dataclass
+class _Coding:
+    response_id: str
+    code: str
+    coder: str
+    start: int | None
+    end: int | None
+    evidence: str
+    score: float | None
+    negated: bool
+
+
+def _variables(el: etree._Element, variable_names: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for vv in _kids(el, "VariableValue"):
+        ref = _kid(vv, "VariableRef")
+        name = variable_names.get(normalise_guid(ref.get("targetGUID")) if ref is not None else "", "")
+        value = next((_text_of(c) for c in vv if isinstance(c.tag, str) and _local(c).endswith("Value")), "")
+        if name:
+            out[fold(name)] = value.strip()
+    return out
+
+
+_VARIABLE_KEYS: dict[str, tuple[str, ...]] = {
+    column: (fold(label), fold(column)) for column, label in SOURCE_VARIABLES
+}
+_VARIABLE_KEYS["territory"] += ("territoire_du_repondant",)
+_VARIABLE_KEYS["session"] += ("date_de_session", "date")
+_VARIABLE_KEYS["respondent_id"] += ("participant", "respondent")
+
+
+def _lookup(column: str, *tables: dict[str, str]) -> str:
+    for table in tables:
+        for key in _VARIABLE_KEYS[column]:
+            if table.get(key):
+                return table[key]
+    return ""
+
+
+def _role(value: str) -> str:
+    if value in ALL_ROLES:
+        return value
+    if not value:
+        return UNKNOWN_ROLE
+    from ..roles import normalise_role
+
+    return normalise_role(value)
+
+
+def _find_qde(archive: SafeArchive, report: Report) -> str:
+    top = [n for n in archive.names if "/" not in n.replace("\\", "/")]
+    exact = [n for n in top if n == "project.qde"]
+    if exact:
+        return exact[0]
+    candidates = [n for n in top if n.casefold() == "project.qde"] or [n for n in top if n.casefold().endswith(".qde")]
+    if not candidates:
+        raise QDAError(
+            "project.qde absent de l'archive (un .qdpx contient project.qde et un dossier sources/) ; "
+            f"éléments trouvés : {_names(sorted(archive.names)) or 'aucun'}",
+            path=archive.path,
+        )
+    if len(candidates) > 1:
+        report.add(f"{archive.path} : plusieurs fichiers .qde ({_names(candidates)}), « {candidates[0]} » lu")
+    report.add(f"{archive.path} : projet nommé « {candidates[0]} » au lieu de « project.qde », accepté", level=logging.INFO)
+    return candidates[0]
+
+
+def _int_attr(el: etree._Element, name: str) -> int | None:
+    try:
+        return int((el.get(name) or "").strip())
+    except ValueError:
+        return None
+
+
+def _read_segments(segments: Any) -> pd.DataFrame | None:
+    if segments is None:
+        return None
+    if isinstance(segments, (str, Path)):
+        path = Path(segments)
+        if not path.is_file():
+            raise QDAError("table des segments introuvable", path=path)
+        segments = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in SEGMENTS if c not in segments.columns]
+    if missing:
+        raise QDAError(f"table des segments : colonnes manquantes {', '.join(missing)}")
+    seg = segments[list(SEGMENTS)].copy()
+    seg["start"] = pd.to_numeric(seg["start"]).astype(int)
+    seg["end"] = pd.to_numeric(seg["end"]).astype(int)
+    return seg
+
+
+def import_qdpx(
+    path: str | Path,
+    *,
+    codebook: Any = None,
+    segments: Any = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> QDAImport:
+    """Read a REFI-QDA project (``.qdpx``) written by any tool into the toolkit's tables.
+
+    ``codebook`` (``Codebook``, YAML path or mapping; None = the shipped one) maps the project's
+    codes to our ids; codes it lacks are kept under their name and listed. ``segments`` (a
+    segments table or CSV path) lets codings be attached to the segments they cover; without
+    it ``segment_id`` is empty (response-level codings) and ``segments`` holds one segment per
+    text source. Hostile or unreadable files raise ``QDAError``; everything tolerated is in
+    ``report``.
+    """
+    path = Path(path)
+    report = Report()
+    with SafeArchive(path, limits=limits) as archive:
+        qde = _find_qde(archive, report)
+        root = parse_xml(archive.read(qde), where=f"{path}:{qde}")
+        where = f"{path.name}:{qde}"
+        return _import_project(root, archive, report, where=where, path=path, codebook=codebook, segments=segments)
+
+
+def _import_project(root, archive, report: Report, *, where: str, path: Path, codebook: Any, segments: Any) -> QDAImport:
+    if _local(root) != "Project":
+        raise QDAError(f"élément racine <{_local(root) or root.tag}> au lieu de <Project> : pas un projet REFI-QDA", path=where)
+    namespace = etree.QName(root).namespace
+    if namespace != NS_PROJECT:
+        report.add(f"{where} : espace de noms « {namespace or 'aucun'} » au lieu de {NS_PROJECT}, lu quand même")
+    sets = _kid(root, "Sets")
+    if sets is not None and not len(sets):
+        report.add(f"{where} : élément <Sets/> vide (non conforme au schéma), ignoré", level=logging.INFO)
+    errors = schema_errors(root, "project") if namespace == NS_PROJECT else []
+    other = [e for e in errors if "Sets" not in e]
+    if other:
+        report.add(f"{where} : {len(other)} écart(s) à Project.xsd tolérés, dont : " + " ; ".join(other[:3]))
+
+    users: dict[str, str] = {}  # guid -> coder
+    user_names: dict[str, str] = {}
+    users_el = _kid(root, "Users")
+    for user in _kids(users_el, "User") if users_el is not None else []:
+        guid = normalise_guid(user.get("guid"))
+        name = (user.get("name") or user.get("id") or guid).strip()
+        user_names[guid] = user.get("name") or ""
+        users[guid] = _MACHINE_CODERS.get(name, name)
+    codebook_el = _kid(root, "CodeBook")
+    codes_el = _kid(codebook_el, "Codes") if codebook_el is not None else None
+    records = _walk_codes(codes_el, report, where) if codes_el is not None else []
+    missing_codes = _resolve_project_codes(records, codebook, report, where) if records else []
+    code_of = {r.guid: r.code for r in records}
+
+    variables_el = _kid(root, "Variables")
+    variable_names = {
+        normalise_guid(v.get("guid")): v.get("name") or ""
+        for v in (_kids(variables_el, "Variable") if variables_el is not None else [])
+    }
+    case_of_source: dict[str, tuple[str, dict[str, str]]] = {}
+    cases_el = _kid(root, "Cases")
+    for case in _kids(cases_el, "Case") if cases_el is not None else []:
+        values = _variables(case, variable_names)
+        for ref in _kids(case, "SourceRef"):
+            case_of_source.setdefault(normalise_guid(ref.get("targetGUID")), (case.get("name") or normalise_guid(case.get("guid")), values))
+
+    project_user = normalise_guid(root.get("creatingUserGUID"))
+    texts = _Texts(archive, report, where)
+    responses: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    codings: list[_Coding] = []
+    used_ids: set[str] = set()
+    unknown_users: set[str] = set()
+    unknown_code_refs: Counter = Counter()
+    no_user = 0
+
+    def coder_of(*els: etree._Element) -> str:
+        nonlocal no_user
+        for el in els:
+            guid = normalise_guid(el.get("creatingUser"))
+            if guid:
+                if guid not in users:
+                    unknown_users.add(guid)
+                    return guid
+                return users[guid]
+        if project_user:
+            return users.get(project_user, project_user)
+        no_user += 1
+        return "inconnu"
+
+    def code_for(coding: etree._Element) -> str | None:
+        ref = _kid(coding, "CodeRef")
+        guid = normalise_guid(ref.get("targetGUID")) if ref is not None else ""
+        if guid in code_of:
+            return code_of[guid]
+        unknown_code_refs[guid or "(sans CodeRef)"] += 1
+        return guid or None
+
+    def scores(sel: etree._Element) -> dict[tuple[str, str], tuple[float | None, bool]]:
+        out = {}
+        for line in _text_of(_kid(sel, "Description")).splitlines():
+            m = _SCORE_LINE.match(line.strip())
+            if m:
+                coder = _MACHINE_CODERS.get(m["user"], m["user"])
+                try:
+                    score = float(m["score"]) if m["score"] else None
+                except ValueError:
+                    score = None
+                out[(m["code"], coder)] = (score, bool(m["neg"]))
+        return out
+
+    def response_id_for(name: str, guid: str) -> str:
+        match = OUR_RESPONSE_ID.search(name)
+        rid = match.group(0) if match else make_response_id(name, 1, "")
+        if rid in used_ids:
+            rid = make_response_id(name, 1, guid)
+            report.add(f"{where} : plusieurs sources nommées « {name} » ; identifiants distingués par leur GUID")
+        used_ids.add(rid)
+        return rid
+
+    def import_text(el: etree._Element, name: str, guid: str, owner: etree._Element) -> None:
+        text, reason, detail = texts.text(el, name)
+        rid = response_id_for(name, guid)
+        selections = _kids(el, "PlainTextSelection")
+        spans = []
+        for sel in selections:
+            start, end = _int_attr(sel, "startPosition"), _int_attr(sel, "endPosition")
+            if start is None or end is None or start < 0 or end < start:
+                report.add(
+                    f"{where} : sélection « {sel.get('name') or sel.get('guid')} » de « {name} » : positions "
+                    f"invalides ({sel.get('startPosition')!r}, {sel.get('endPosition')!r}), ignorée avec ses codages"
+                )
+                continue
+            spans.append((sel, start, end))
+        mapper = None
+        if text is not None and "\r\n" in text and spans:
+            use_norm, to_raw = _crlf_mapper(text, [(s, e, sel.get("name") or "") for sel, s, e in spans])
+            if use_norm:
+                mapper = to_raw
+                report.add(
+                    f"{where} : « {name} » : fins de ligne CRLF et positions comptées sur le texte en LF, "
+                    f"{len(spans)} sélection(s) recalée(s) sur le texte du fichier"
+                )
+        kept_without_text = 0
+        for sel, start, end in spans:
+            if mapper is not None:
+                start, end = mapper(start), mapper(end)
+            if text is not None and end > len(text):
+                report.add(
+                    f"{where} : sélection « {sel.get('name') or sel.get('guid')} » de « {name} » : fin {end} au-delà "
+                    f"du texte ({len(text)} caractères), ignorée avec ses codages"
+                )
+                continue
+            evidence = text[start:end] if text is not None else ""
+            known_scores = scores(sel)
+            for coding in _kids(sel, "Coding"):
+                code = code_for(coding)
+                if code is None:
+                    continue
+                coder = coder_of(coding, sel, el, owner)
+                score, negated = known_scores.get((code, coder), (None, False))
+                codings.append(_Coding(rid, code, coder, start, end, evidence, score, negated))
+                kept_without_text += text is None
+        for coding in _kids(el, "Coding"):
+            code = code_for(coding)
+            if code is not None:
+                codings.append(_Coding(rid, code, coder_of(coding, el, owner), None, None, "", None, False))
+        values = _variables(el, variable_names)
+        if owner is not el:
+            values = {**_variables(owner, variable_names), **values}
+        case_name, case_values = case_of_source.get(guid, ("", {}))
+        if text is None:
+            message = f"{where} : source « {name} » non importée : {detail}"
+            if kept_without_text:
+                message += f" ; ses {kept_without_text} codage(s) sont gardés avec leurs positions, sans texte"
+            report.add(message)
+            rejected.append({"source_file": name, "source_row": "", "column": "", "reason": reason, "detail": detail, "text": ""})
+            return
+        respondent = _lookup("respondent_id", values)
+        if not respondent and case_name:
+            respondent = case_name if OUR_RESPONDENT_ID.match(case_name) else make_respondent_id("qdpx-case", case_name)
+        role_value = _lookup("role", values, case_values)
+        responses.append({
+            "response_id": rid,
+            "source_file": _lookup("source_file", values) or name,
+            "source_row": _lookup("source_row", values) or "1",
+            "session": _lookup("session", values, case_values),
+            "territory": _lookup("territory", values, case_values),
+            "respondent_id": respondent or make_respondent_id("qdpx-source", rid),
+            "role": _role(role_value),
+            "role_raw": _lookup("role_raw", values) or role_value,
+            "question_id": _lookup("question_id", values),
+            "question": _lookup("question", values),
+            "text": text,
+        })
+
+    sources_el = _kid(root, "Sources")
+    for source in list(sources_el) if sources_el is not None else []:
+        kind = _local(source)
+        if not kind:
+            continue
+        name = source.get("name") or normalise_guid(source.get("guid")) or kind
+        guid = normalise_guid(source.get("guid"))
+        if kind == "TextSource":
+            import_text(source, name, guid, source)
+            continue
+        n_codings = len([c for c in source.iter() if isinstance(c.tag, str) and _local(c) == "Coding"])
+        if kind == "PDFSource":
+            rep = _kid(source, "Representation")
+            pdf_selections = _kids(source, "PDFSelection")
+            pdf_codings = sum(len(_kids(s, "Coding")) for s in pdf_selections) + len(_kids(source, "Coding"))
+            if rep is not None and texts.text(rep, name)[0] is not None:
+                report.add(f"{where} : source PDF « {name} » lue par sa représentation texte", level=logging.INFO)
+                import_text(rep, name, guid, source)
+                if pdf_codings:
+                    report.add(f"{where} : « {name} » : {pdf_codings} codage(s) de zones de page PDF non importé(s) (coordonnées, pas de texte)")
+                continue
+            detail = f"source PDF sans représentation texte lisible ; {n_codings} codage(s) non importé(s)"
+            rejected.append({"source_file": name, "source_row": "", "column": "", "reason": "not_text", "detail": detail, "text": ""})
+            report.add(f"{where} : « {name} » : {detail}")
+            continue
+        labels = {"PictureSource": "image", "AudioSource": "audio", "VideoSource": "vidéo"}
+        what = labels.get(kind, f"de type {kind} inconnu")
+        detail = f"source {what} non textuelle, non importée ; {n_codings} codage(s) non importé(s)"
+        rejected.append({"source_file": name, "source_row": "", "column": "", "reason": "not_text", "detail": detail, "text": ""})
+        report.add(f"{where} : « {name} » : {detail}")
+
+    if unknown_users:
+        report.add(f"{where} : {len(unknown_users)} utilisateur(s) absent(s) de <Users>, leur GUID sert de codeur : {_names(sorted(unknown_users))}")
+    if no_user:
+        report.add(f"{where} : {no_user} codage(s) sans utilisateur : codeur « inconnu »")
+    if unknown_code_refs:
+        report.add(
+            f"{where} : {sum(unknown_code_refs.values())} codage(s) vers un code absent du livre de codes du projet, "
+            f"gardés avec le GUID comme code : {_names(sorted(unknown_code_refs))}"
+        )
+
+    responses_df = _frame(responses, RESPONSES)
+    segments_df, codings_df = _segments_and_codings(responses_df, codings, _read_segments(segments), report, where)
+    users_df = pd.DataFrame(
+        [
+            {"guid": g, "name": user_names[g], "coder": c, "codings": int((codings_df["coder"] == c).sum())}
+            for g, c in users.items()
+        ],
+        columns=list(USER_COLUMNS),
+    )
+    codes_df = pd.DataFrame(
+        [
+            {"guid": r.guid, "name": r.name, "path": " / ".join(r.path), "code": r.code, "matched_by": r.matched_by,
+             "in_codebook": r.code not in missing_codes, "color": r.color or ""}
+            for r in records
+        ],
+        columns=list(CODE_COLUMNS),
+    )
+    return QDAImport(
+        responses=responses_df,
+        segments=segments_df,
+        codings=codings_df,
+        rejected=_frame(rejected, REJECTED),
+        report=list(report),
+        users=users_df,
+        codes=codes_df,
+        name=root.get("name") or "",
+        origin=root.get("origin") or "",
+        missing_codes=missing_codes,
+    )
+
+
+def _frame(rows: list[dict[str, Any]], spec: dict[str, str]) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in spec})
+    return pd.DataFrame(rows, columns=list(spec)).astype({c: "object" for c in spec})
+
+
+def _segments_and_codings(
+    responses: pd.DataFrame, codings: list[_Coding], given: pd.DataFrame | None, report: Report, where: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    texts = dict(zip(responses["response_id"], responses["text"]))
+    order = {rid: i for i, rid in enumerate(responses["response_id"])}
+    # duplicates (same span, code, coder) are dropped once
+    unique: dict[tuple, _Coding] = {}
+    for c in codings:
+        unique.setdefault((c.response_id, c.start, c.end, c.code, c.coder), c)
+    if len(unique) < len(codings):
+        report.add(f"{where} : {len(codings) - len(unique)} codage(s) en double (même passage, code et codeur) réunis")
+    items = sorted(
+        unique.values(),
+        key=lambda c: (order.get(c.response_id, len(order)), c.response_id, -1 if c.start is None else c.start,
+                       -1 if c.end is None else c.end, c.code, c.coder),
+    )
+    segs_by_response: dict[str, list[tuple[str, int, int]]] = {}
+    if given is None:
+        seg_rows = [
+            {"segment_id": make_segment_id(rid, 0, len(text)), "response_id": rid, "start": 0, "end": len(text), "text": text}
+            for rid, text in texts.items() if text
+        ]
+    else:
+        seg_rows = []
+        mismatched = []
+        for rid, group in given[given["response_id"].isin(texts)].groupby("response_id", sort=False):
+            text = texts[rid]
+            rows = group.to_dict("records")
+            if any(r["end"] > len(text) or text[r["start"]:r["end"]] != r["text"] for r in rows):
+                mismatched.append(rid)
+                continue
+            seg_rows.extend(rows)
+            segs_by_response[rid] = [(r["segment_id"], r["start"], r["end"]) for r in rows]
+        if mismatched:
+            report.add(
+                f"{where} : segments ne correspondant pas au texte importé pour {len(mismatched)} réponse(s) "
+                f"({_names(mismatched)}) : leurs codages restent au niveau de la réponse"
+            )
+        without = [rid for rid in texts if rid not in segs_by_response and rid not in mismatched]
+        if without:
+            report.add(f"{where} : {len(without)} réponse(s) sans segment dans la table fournie : {_names(without)}")
+    rows = []
+    unplaced = spread = 0
+    for c in items:
+        source = _CODER_SOURCE.get(c.coder, "human")
+        score = c.score if c.score is not None else (1.0 if source == "human" else float("nan"))
+        base = {"response_id": c.response_id, "code": c.code, "source": source, "score": score, "start": c.start,
+                "end": c.end, "evidence": c.evidence, "negated": c.negated, "coder": c.coder}
+        targets = [""]
+        if given is not None and c.start is not None and c.response_id in segs_by_response:
+            text = texts[c.response_id]
+            targets = [
+                sid for sid, s, e in segs_by_response[c.response_id]
+                if re.search(r"\w", text[max(s, c.start):min(e, c.end)])
+            ]
+            if not targets:
+                unplaced += 1
+                targets = [""]
+            elif len(targets) > 1:
+                spread += 1
+        rows.extend({"segment_id": sid, **base} for sid in targets)
+    if unplaced:
+        report.add(f"{where} : {unplaced} codage(s) ne recouvrant aucun segment, gardés au niveau de la réponse")
+    if spread:
+        report.add(f"{where} : {spread} codage(s) couvrant plusieurs segments, reportés sur chacun", level=logging.INFO)
+    codings_df = pd.DataFrame(rows, columns=list(CODINGS))
+    codings_df = codings_df.astype({c: "object" for c in CODINGS if c not in {"start", "end", "score", "negated"}})
+    codings_df["start"] = pd.array(codings_df["start"].tolist(), dtype="Int64")
+    codings_df["end"] = pd.array(codings_df["end"].tolist(), dtype="Int64")
+    codings_df["score"] = codings_df["score"].astype(float)
+    codings_df["negated"] = codings_df["negated"].astype(bool)
+    segments_df = pd.DataFrame(seg_rows, columns=list(SEGMENTS))
+    segments_df = segments_df.astype({"segment_id": "object", "response_id": "object", "text": "object"})
+    segments_df["start"] = segments_df["start"].astype(int)
+    segments_df["end"] = segments_df["end"].astype(int)
+    return segments_df, codings_df
+
+
+# --------------------------------------------------------------------------- codebook
+
+
+@dataclass
+class QDCImport:
+    """A ``.qdc`` read into the codebook YAML format (``codebook``, a mapping) plus the report."""
+
+    codebook: dict[str, Any]
+    report: list[str]
+    origin: str = ""
+
+
+def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT_LIMITS) -> QDCImport:
+    """Read a REFI-QDA codebook (``.qdc``) into the codebook YAML format (see /docs/refi-qda.md).
+
+    Ids: ours when recoverable (identifier line of the description, or our deterministic GUID),
+    otherwise a slug of the path of names (``emotions_negatives.colere``); missing parents of a
+    flat hierarchy (``a::b``, Taguette's ``a.b``) are created as group codes."""
+    path = Path(path)
+    report = Report()
+    where = path.name
+    if not path.is_file():
+        raise QDAError("fichier introuvable", path=path)
+    if path.stat().st_size > limits.max_member_bytes:
+        raise QDAError(f"fichier trop gros ({path.stat().st_size} octets, limite {limits.max_member_bytes})", path=path)
+    data = path.read_bytes()
+    if data.startswith(b"PK\x03\x04"):
+        raise QDAError("ceci est une archive ZIP (projet .qdpx ?) et non un codebook .qdc : utilisez import-qdpx", path=path)
+    root = parse_xml(data, where=str(path))
+    if _local(root) != "CodeBook":
+        raise QDAError(f"élément racine <{_local(root) or root.tag}> au lieu de <CodeBook> : pas un codebook REFI-QDA", path=path)
+    namespace = etree.QName(root).namespace
+    if namespace != NS_CODEBOOK:
+        report.add(f"{where} : espace de noms « {namespace or 'aucun'} » au lieu de {NS_CODEBOOK}, lu quand même")
+    sets = _kid(root, "Sets")
+    if sets is not None and not len(sets):
+        report.add(f"{where} : élément <Sets/> vide (non conforme au schéma), ignoré", level=logging.INFO)
+    if namespace == NS_CODEBOOK:
+        other = [e for e in schema_errors(root, "codebook") if "Sets" not in e]
+        if other:
+            report.add(f"{where} : {len(other)} écart(s) à Codebook.xsd tolérés, dont : " + " ; ".join(other[:3]))
+    codes_el = _kid(root, "Codes")
+    if codes_el is None:
+        raise QDAError("élément <Codes> absent : pas de codes à importer", path=path)
+    records = _walk_codes(codes_el, report, where)
+    if not records:
+        raise QDAError("aucun code dans <Codes>", path=path)
+    origin = root.get("origin") or ""
+    info = load_codebook_info(codebook)
+    by_guid = known_guids(sorted(set(CONTRACT_IDS) | (set(info.ids()) if info else set())))
+    flat = all(r.parent_guid is None for r in records)
+    dots = flat and origin.lower().startswith("taguette")
+
+    codes: list[dict[str, Any]] = []
+    id_of_path: dict[tuple[str, ...], str] = {}
+    id_of_guid: dict[str, str] = {}
+    taken: set[str] = set()
+
+    def unique(code_id: str) -> str:
+        base, n = code_id, 2
+        while code_id in taken:
+            code_id = f"{base}_{n}"
+            n += 1
+        taken.add(code_id)
+        return code_id
+
+    split_names = []
+    for rec in records:
+        description, lists, marker = parse_description(rec.description)
+        names = split_flat_name(rec.name, dots=dots) if flat else rec.path
+        if flat and len(names) > 1:
+            split_names.append(rec.name)
+        parent_path = tuple(names[:-1])
+        for depth in range(1, len(parent_path) + 1):  # parents missing from a flat list
+            prefix = parent_path[:depth]
+            if prefix not in id_of_path:
+                parent_id = id_of_path.get(prefix[:-1])
+                new_id = unique(f"{parent_id}.{slugify(prefix[-1])}" if parent_id else slugify(prefix[-1]))
+                id_of_path[prefix] = new_id
+                codes.append({"id": new_id, "label": prefix[-1], "description": ""})
+                report.add(f"{where} : code parent « {' / '.join(prefix)} » absent du fichier, créé ({new_id})", level=logging.INFO)
+        if marker:
+            code_id = unique(marker)
+        elif rec.guid in by_guid:
+            code_id = unique(by_guid[rec.guid])
+        else:
+            parent_id = id_of_guid.get(rec.parent_guid or "") or id_of_path.get(parent_path)
+            code_id = unique(f"{parent_id}.{slugify(names[-1])}" if parent_id else slugify(names[-1]))
+        id_of_guid[rec.guid] = code_id
+        id_of_path.setdefault(tuple(names), code_id)
+        entry: dict[str, Any] = {"id": code_id, "label": names[-1], "description": description}
+        for key in ("include", "exclude", "examples"):
+            if lists[key]:
+                entry[key] = lists[key]
+        if rec.color:
+            entry["color"] = rec.color
+        codes.append(entry)
+    if split_names:
+        report.add(
+            f"{where} : liste de codes à plat, hiérarchie déduite des noms ({'« :: » et « . »' if dots else '« :: »'}) "
+            f"pour {len(split_names)} code(s)", level=logging.INFO,
+        )
+    # a dotted id needs its parent declared: re-root children whose parent is not there
+    ids = {c["id"] for c in codes}
+    for entry in codes:
+        if "." in entry["id"] and entry["id"].rsplit(".", 1)[0] not in ids:
+            new_id = entry["id"].replace(".", "_")
+            report.add(f"{where} : identifiant {entry['id']} sans parent déclaré, renommé {new_id}")
+            entry["id"] = new_id
+    # parents before children, file order otherwise
+    position = {c["id"]: i for i, c in enumerate(codes)}
+
+    def sort_key(entry: dict[str, Any]) -> list[int]:
+        parts = entry["id"].split(".")
+        return [position.get(".".join(parts[: i + 1]), position[entry["id"]]) for i in range(len(parts))]
+
+    codes.sort(key=sort_key)
+    result = {
+        "name": f"Codebook importé de {path.name}",
+        "version": "1",
+        "language": "fr",
+        "description": f"Importé de {path.name}" + (f" (origine : {origin})" if origin else "")
+        + " par transitions-analysis import-qdc : à compléter (motifs, inclusions, exclusions, exemples).",
+        "codes": codes,
+    }
+    return QDCImport(codebook=result, report=list(report), origin=origin)
+
+
+def import_qdc(path: str | Path, *, codebook: Any = None) -> dict[str, Any]:
+    """The ``.qdc`` at ``path`` as a mapping in the codebook YAML format (``name``, ``version``,
+    ``language``, ``description``, ``codes``); see :func:`read_qdc` for the report."""
+    return read_qdc(path, codebook=codebook).codebook
