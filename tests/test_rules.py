@@ -1,0 +1,201 @@
+"""Rule coder on hand-written French: lemma/prefix matching, accents, inclusive writing,
+negation flags, actor overlaps, evidence spans, scores, determinism."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from transitions_analysis import schema
+from transitions_analysis.codebook import parse_codebook
+from transitions_analysis.nlp import parse_texts
+from transitions_analysis.rules import RuleCoder, fold_form, load_cues, rule_codings
+from transitions_analysis.segment import segment_responses
+
+
+def _responses(texts):
+    return pd.DataFrame(
+        {
+            "response_id": [f"R{i:03d}" for i in range(len(texts))],
+            "source_file": "f.csv", "source_row": range(2, 2 + len(texts)), "session": "", "territory": "",
+            "respondent_id": "P1", "role": "agent", "role_raw": "", "question_id": "q1", "question": "", "text": texts,
+        }
+    )[list(schema.RESPONSES)]
+
+
+@pytest.fixture(scope="module")
+def coder():
+    return RuleCoder()
+
+
+def code(texts, nlp, coder):
+    responses = _responses(texts)
+    docs = parse_texts(texts, nlp=nlp, progress=False)
+    segments = segment_responses(responses, docs)
+    codings = rule_codings(responses, segments, docs, coder=coder)
+    by_id = dict(zip(responses["response_id"], texts))
+    for row in codings.itertuples():  # the evidence is exactly the text at its offsets
+        assert row.evidence == by_id[row.response_id][row.start : row.end]
+    return codings
+
+
+def found(codings, i=0):
+    rows = codings[codings["response_id"] == f"R{i:03d}"]
+    return {r.code: (r.evidence, bool(r.negated)) for r in rows.itertuples()}
+
+
+def test_fold_form():
+    eq = load_cues().equivalents
+    assert fold_form("Élu·es") == "elu"
+    assert fold_form("agent(e)s") == "agent"
+    assert fold_form("élu.e.s") == "elu"
+    assert fold_form("co-construction") == "coconstruction"
+    assert fold_form("L’", eq) == "le"
+    assert fold_form("des", eq) == "de"
+
+
+def test_principles_by_prefix_and_phrases(blank_nlp, coder):
+    c = code(
+        [
+            "Les services coopèrent enfin.",
+            "Il faut décloisonner et élargir pas à pas.",
+            "Se donner des indicateurs pour suivre les effets dans la durée.",
+            "Mobiliser les habitants dès maintenant.",
+            "On a appris à TRAVAILLER ENSEMBLE.",
+        ],
+        blank_nlp,
+        coder,
+    )
+    assert found(c, 0)["principle.cooperation"] == ("coopèrent", False)
+    assert found(c, 1)["principle.systemic"][1] is False
+    assert found(c, 2)["principle.value"][0] in {"indicateurs", "dans la durée"}
+    # an exact phrase (score 1.0) beats an earlier prefix match (0.8)
+    assert found(c, 3)["principle.engagement"] == ("dès maintenant", False)
+    assert found(c, 3)["actor.socio_eco"] == ("habitants", False)
+    assert found(c, 4)["principle.cooperation"] == ("TRAVAILLER ENSEMBLE", False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Il n'y a pas de coopération entre nous.",
+        "Aucune coopération avec la commune voisine.",
+        "Chacun avance sans coopérer.",
+        "Ils ne coopèrent jamais.",
+        "Ils coopèrent pas du tout.",
+        "Un vrai manque de coopération.",
+        "Ni coopération ni dialogue.",
+        "Ils ne coopèrent plus depuis deux ans.",
+    ],
+)
+def test_negation_is_flagged_not_hidden(blank_nlp, coder, text):
+    codings = code([text], blank_nlp, coder)
+    evidence, negated = found(codings)["principle.cooperation"]
+    assert negated is True
+    assert evidence.lower().startswith("coop")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pas seulement de la coopération : aussi de la confiance.",
+        "On coopère beaucoup plus maintenant.",
+        "Peu de moyens mais une vraie coopération.",
+        "La transition ne marche pas. Heureusement, on coopère.",
+    ],
+)
+def test_no_false_negation(blank_nlp, coder, text):
+    assert found(code([text], blank_nlp, coder))["principle.cooperation"][1] is False
+
+
+def test_pas_a_pas_is_not_a_negation(blank_nlp, coder):
+    codings = code(["Élargir pas à pas le périmètre."], blank_nlp, coder)
+    rows = codings[codings["code"] == "principle.systemic"]
+    assert len(rows) == 1 and not rows["negated"].iloc[0]
+
+
+def test_best_evidence_prefers_the_affirmative_mention(blank_nlp, coder):
+    codings = code(["Pas de coopération avant, mais maintenant on coopère avec la CC."], blank_nlp, coder)
+    assert found(codings)["principle.cooperation"] == ("coopère", False)
+    assert (codings["code"] == "principle.cooperation").sum() == 1
+
+
+def test_actors_inclusive_writing_and_overlaps(blank_nlp, coder):
+    c = code(
+        [
+            "Les élu·es et les agent(e)s étaient là.",
+            "Merci aux élu.e.s de la CC.",
+            "Les agents de l'État sont venus.",
+            "On a fait un état des lieux avec la DDTM et la préfecture.",
+            "La sous-préfète, le maire et les associations.",
+        ],
+        blank_nlp,
+        coder,
+    )
+    assert found(c, 0)["actor.elu"] == ("élu·es", False)
+    assert found(c, 0)["actor.agent"] == ("agent(e)s", False)
+    assert found(c, 1)["actor.elu"] == ("élu.e.s", False)
+    assert set(found(c, 2)) == {"actor.etat"}  # the longest actor wins: not actor.agent
+    assert found(c, 2)["actor.etat"][0] == "agents de l'État"
+    assert found(c, 3)["actor.etat"][0] in {"DDTM", "préfecture"}
+    assert "état des lieux" not in {e for e, _ in found(c, 3).values()}
+    assert {"actor.etat", "actor.elu", "actor.socio_eco"} <= set(found(c, 4))
+
+
+def test_actor_negation_only_right_before(blank_nlp, coder):
+    c = code(["Aucun élu n'est venu.", "Les élus ne viennent pas."], blank_nlp, coder)
+    assert found(c, 0)["actor.elu"][1] is True
+    assert found(c, 1)["actor.elu"][1] is False
+
+
+def test_outcomes_and_scores(blank_nlp, coder):
+    c = code(
+        [
+            "Nous avons obtenu une belle subvention de l'ADEME.",
+            "Un comité de suivi se réunit chaque trimestre.",
+            "Les élus ont mieux compris le rôle de la DDT.",
+            "On a identifié les acteurs clés du bassin.",
+            "Il manque des financements.",
+        ],
+        blank_nlp,
+        coder,
+    )
+    fin = c[(c["response_id"] == "R000") & (c["code"] == "outcome.financial")].iloc[0]
+    assert fin["evidence"] == "obtenu une belle subvention" and fin["score"] == pytest.approx(0.8)
+    follow = c[(c["response_id"] == "R001") & (c["code"] == "outcome.long_term_management")].iloc[0]
+    assert follow["score"] == pytest.approx(0.9)
+    assert "outcome.understanding" in found(c, 2)
+    assert "outcome.key_actors" in found(c, 3)
+    assert "outcome.financial" not in found(c, 4)  # a lack of funding is not an outcome
+
+
+def test_one_coding_per_segment_and_code_and_determinism(blank_nlp, coder):
+    texts = ["Coopérer, coopérer, toujours coopérer avec les élus et les élus."] * 2
+    a = code(texts, blank_nlp, coder)
+    b = code(texts, blank_nlp, RuleCoder())
+    assert not a.duplicated(["segment_id", "code"]).any()
+    assert a.to_csv(index=False) == b.to_csv(index=False)
+    assert list(a.columns) == list(schema.CODINGS)
+    assert set(a["source"]) == {"rule"} and set(a["coder"]) == {"rules"}
+
+
+def test_custom_codebook_with_spacy_token_pattern(blank_nlp):
+    cb = parse_codebook(
+        "name: t\ncodes:\n  - id: x\n    label: X\n  - id: x.y\n    label: Y\n"
+        "    patterns:\n      - [{LOWER: \"prendre\"}, {LOWER: \"le\"}, {LOWER: \"temps\"}]\n"
+    )
+    codings = code(["Il faut prendre le temps.", "Prendre son temps."], blank_nlp, RuleCoder(cb))
+    assert found(codings, 0) == {"x.y": ("prendre le temps", False)}
+    assert found(codings, 1) == {}
+
+
+@pytest.mark.model
+def test_lemmas_from_the_trained_model(fr_nlp, coder):
+    from transitions_analysis.nlp import load_nlp
+
+    nlp = load_nlp()
+    c = code(["Nous coopérons avec les élues.", "Il faudrait que les services de l'État décloisonnent."], nlp, coder)
+    assert found(c, 0)["principle.cooperation"] == ("coopérons", False)
+    assert found(c, 0)["actor.elu"] == ("élues", False)
+    assert found(c, 1)["principle.systemic"] == ("décloisonnent", False)
+    assert found(c, 1)["actor.etat"][0] == "services de l'État"
