@@ -218,11 +218,11 @@ def _excerpt(text: str) -> str:
     return flat if len(flat) <= SELECTION_NAME_MAX else flat[: SELECTION_NAME_MAX - 1].rstrip() + "…"
 
 
-def _variable_values(parent: etree._Element, columns: Iterable[str], rec: dict[str, str]) -> None:
+def _variable_values(parent: etree._Element, columns: Iterable[str], rec: dict[str, str], *, keep_empty: bool) -> None:
     names = dict(SOURCE_VARIABLES)
     for column in columns:
         value = str(rec.get(column, "") or "")
-        if value == "":
+        if value == "" and not keep_empty:
             continue
         vv = _sub(parent, NS_PROJECT, "VariableValue")
         _sub(vv, NS_PROJECT, "VariableRef", {"targetGUID": make_guid("variable", names[column])})
@@ -300,7 +300,7 @@ def project_files(coding_dir: str | Path, *, codebook: Any = None, name: str | N
             recs = by_respondent[pid]
             case = _sub(cases, ns, "Case", {"guid": make_guid("case", pid), "name": pid})
             first = {c: next((r[c] for r in recs if r[c]), "") for c in CASE_VARIABLES}
-            _variable_values(case, CASE_VARIABLES, first)
+            _variable_values(case, CASE_VARIABLES, first, keep_empty=False)
             for rec in recs:
                 _sub(case, ns, "SourceRef", {"targetGUID": make_guid("source", rec["response_id"])})
 
@@ -335,7 +335,7 @@ def project_files(coding_dir: str | Path, *, codebook: Any = None, name: str | N
         whole = sorted((r for r in coded if r["start"] is None), key=lambda r: (r["code"], r["coder"]))
         for r in whole:
             _add_coding(source, r)
-        _variable_values(source, [c for c, _ in SOURCE_VARIABLES], rec)
+        _variable_values(source, [c for c, _ in SOURCE_VARIABLES], rec, keep_empty=True)
 
     description = "Exporté par transitions-analysis : une source texte par réponse, un cas par répondant."
     if info.hash:

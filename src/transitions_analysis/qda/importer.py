@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,11 @@ def _kids(el: etree._Element, name: str) -> list[etree._Element]:
 def _kid(el: etree._Element, name: str) -> etree._Element | None:
     found = _kids(el, name)
     return found[0] if found else None
+
+
+def _name(el: etree._Element, attr: str = "name") -> str:
+    """A name attribute in NFC (macOS tools write decomposed accents: same name, same ids)."""
+    return unicodedata.normalize("NFC", (el.get(attr) or "").strip())
 
 
 def _text_of(el: etree._Element | None) -> str:
@@ -135,7 +141,7 @@ def _walk_codes(container: etree._Element, report: Report, where: str) -> list[_
 
     def walk(el: etree._Element, path: list[str], parent: str | None) -> None:
         for code in _kids(el, "Code"):
-            name = code.get("name") or ""
+            name = _name(code)
             guid = normalise_guid(code.get("guid"))
             if not guid:
                 report.add(f"{where} : code « {name} » sans attribut guid, ignoré (aucun codage ne peut le viser)")
@@ -205,16 +211,22 @@ def _crlf_mapper(text: str, spans: list[tuple[int, int, str]]) -> tuple[bool, An
         index = text.find("\r\n", index + 2)
     norm = text.replace("\r\n", "\n")
     raw_votes = norm_votes = 0
+
+    def mid_word(t: str, pos: int) -> bool:
+        return 0 < pos < len(t) and t[pos - 1].isalnum() and t[pos].isalnum()
+
     for start, end, name in spans:
         if end > len(norm) and end <= len(text):
             raw_votes += 100
         for pos in (start, end):
             if 0 < pos < len(text) and text[pos - 1] == "\r" and text[pos] == "\n":
-                norm_votes += 1
-        clean = " ".join(name.replace("…", " ").split()).rstrip(".").strip()
-        if len(clean) >= 5:
-            raw_ok = " ".join(text[start:end].split()).startswith(clean)
-            norm_ok = " ".join(norm[start:end].split()).startswith(clean)
+                norm_votes += 1  # a selection never cuts a CR LF pair in the file's text
+            raw_votes += mid_word(norm, pos)  # boundaries inside a word are implausible
+            norm_votes += mid_word(text, pos)
+        clean = re.sub(r"\s+", " ", name.replace("…", "")).rstrip(".").strip()
+        if len(clean) >= 5:  # tools often name a selection by its first words
+            raw_ok = re.sub(r"\s+", " ", text[start:end]).startswith(clean)
+            norm_ok = re.sub(r"\s+", " ", norm[start:end]).startswith(clean)
             if raw_ok != norm_ok:
                 raw_votes += 2 * raw_ok
                 norm_votes += 2 * norm_ok
@@ -300,7 +312,7 @@ def _variables(el: etree._Element, variable_names: dict[str, str]) -> dict[str, 
         name = variable_names.get(normalise_guid(ref.get("targetGUID")) if ref is not None else "", "")
         value = next((_text_of(c) for c in vv if isinstance(c.tag, str) and _local(c).endswith("Value")), "")
         if name:
-            out[fold(name)] = value.strip()
+            out[fold(name)] = value
     return out
 
 
@@ -312,12 +324,13 @@ _VARIABLE_KEYS["session"] += ("date_de_session", "date")
 _VARIABLE_KEYS["respondent_id"] += ("participant", "respondent")
 
 
-def _lookup(column: str, *tables: dict[str, str]) -> str:
+def _lookup(column: str, *tables: dict[str, str], default: str = "") -> str:
+    """Value of ``column`` from the first table that has the variable (even empty), else ``default``."""
     for table in tables:
         for key in _VARIABLE_KEYS[column]:
-            if table.get(key):
+            if key in table:
                 return table[key]
-    return ""
+    return default
 
 
 def _role(value: str) -> str:
@@ -416,8 +429,8 @@ def _import_project(root, archive, report: Report, *, where: str, path: Path, co
     users_el = _kid(root, "Users")
     for user in _kids(users_el, "User") if users_el is not None else []:
         guid = normalise_guid(user.get("guid"))
-        name = (user.get("name") or user.get("id") or guid).strip()
-        user_names[guid] = user.get("name") or ""
+        name = _name(user) or _name(user, "id") or guid
+        user_names[guid] = _name(user)
         users[guid] = _MACHINE_CODERS.get(name, name)
     codebook_el = _kid(root, "CodeBook")
     codes_el = _kid(codebook_el, "Codes") if codebook_el is not None else None
@@ -427,7 +440,7 @@ def _import_project(root, archive, report: Report, *, where: str, path: Path, co
 
     variables_el = _kid(root, "Variables")
     variable_names = {
-        normalise_guid(v.get("guid")): v.get("name") or ""
+        normalise_guid(v.get("guid")): _name(v)
         for v in (_kids(variables_el, "Variable") if variables_el is not None else [])
     }
     case_of_source: dict[str, tuple[str, dict[str, str]]] = {}
@@ -435,7 +448,7 @@ def _import_project(root, archive, report: Report, *, where: str, path: Path, co
     for case in _kids(cases_el, "Case") if cases_el is not None else []:
         values = _variables(case, variable_names)
         for ref in _kids(case, "SourceRef"):
-            case_of_source.setdefault(normalise_guid(ref.get("targetGUID")), (case.get("name") or normalise_guid(case.get("guid")), values))
+            case_of_source.setdefault(normalise_guid(ref.get("targetGUID")), (_name(case) or normalise_guid(case.get("guid")), values))
 
     project_user = normalise_guid(root.get("creatingUserGUID"))
     texts = _Texts(archive, report, where)
@@ -555,13 +568,13 @@ def _import_project(root, archive, report: Report, *, where: str, path: Path, co
         role_value = _lookup("role", values, case_values)
         responses.append({
             "response_id": rid,
-            "source_file": _lookup("source_file", values) or name,
-            "source_row": _lookup("source_row", values) or "1",
+            "source_file": _lookup("source_file", values, default=name),
+            "source_row": _lookup("source_row", values, default="1"),
             "session": _lookup("session", values, case_values),
             "territory": _lookup("territory", values, case_values),
             "respondent_id": respondent or make_respondent_id("qdpx-source", rid),
             "role": _role(role_value),
-            "role_raw": _lookup("role_raw", values) or role_value,
+            "role_raw": _lookup("role_raw", values, default=role_value),
             "question_id": _lookup("question_id", values),
             "question": _lookup("question", values),
             "text": text,
@@ -572,7 +585,7 @@ def _import_project(root, archive, report: Report, *, where: str, path: Path, co
         kind = _local(source)
         if not kind:
             continue
-        name = source.get("name") or normalise_guid(source.get("guid")) or kind
+        name = _name(source) or normalise_guid(source.get("guid")) or kind
         guid = normalise_guid(source.get("guid"))
         if kind == "TextSource":
             import_text(source, name, guid, source)
