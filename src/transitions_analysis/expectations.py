@@ -6,7 +6,8 @@ Two bases (column ``basis``):
   or its id contains a ``question_cues`` word of ``coding_cues.yaml`` (« Qu'attendez-vous... »,
   ``q_attentes_elus``); the category expected of is every actor category the codebook's actor
   patterns find in the question text (« des élus » -> ``elu``), or else in its id
-  (``q_attentes_elus`` -> ``elu``). Every segment of such an answer gets that expectation.
+  (``q_attentes_elus`` -> ``elu``; a terse id such as ``q_attentes_etat`` is read with the role
+  table of :mod:`transitions_analysis.roles`). Every segment of such an answer gets that expectation.
 - ``text``: an expectation cue (``cues``: « il faudrait », « on attend », « besoin que »,
   « doivent », « on aimerait que »...) and an actor in the same clause: the actor at most
   ``window_before`` words before the cue (« les agents doivent »), otherwise the first actor at
@@ -132,6 +133,11 @@ def question_roles(
         roles: tuple[str, ...] = ()
         if cue_q or cue_id:
             roles = tuple(role_of_code(c) for c in (actors_q or actors_id))
+            if not roles and q_id:  # ids are terse and lower-case (q_attentes_etat): the role table reads them
+                from .roles import normalise_role
+
+                role = normalise_role(re.sub(r"[_\-.]+", " ", q_id))
+                roles = (role,) if role in schema.ROLES else ()
         out[(q_id, q)] = roles
     return out
 
@@ -189,7 +195,7 @@ def build_expectations(
     rank = {c: i for i, c in enumerate(schema.PRINCIPLES)}
     pc = pc.assign(r=pc["code"].map(rank)).sort_values(["segment_id", "r"])
     principles = pc.groupby("segment_id", sort=False)["code"].agg(";".join)
-    both["principles"] = both["segment_id"].map(principles).fillna("")
+    both["principles"] = both["segment_id"].map(principles).astype("object").fillna("")
     expectations = both[list(schema.EXPECTATIONS)].reset_index(drop=True)
     # one expectation coding per segment: question basis first, then the earliest evidence
     cod = both.sort_values(["segment_id", "basis_rank", "ev_start", "role_rank"], kind="stable").drop_duplicates("segment_id")
