@@ -292,6 +292,14 @@ def test_import_cli_writes_the_same_tables_as_code(exported, tmp_path):
         assert (out / name).read_bytes() == (again / name).read_bytes()
 
 
+def test_export_can_leave_machine_codings_out_for_blind_coding(coding_dir, tmp_path):
+    assert main(["export-qdpx", str(coding_dir), "--out", str(tmp_path / "v.qdpx"), "--vierge"]) == 0
+    blank = import_qdpx(tmp_path / "v.qdpx")
+    assert blank.codings.empty and len(blank.responses) == len(TEXTS) and blank.users.empty
+    humans = import_qdpx(export_qdpx(coding_dir, tmp_path / "h.qdpx", coders=["Camille", "Dominique"]))
+    assert set(humans.codings["coder"]) == {"Camille", "Dominique"} and set(humans.codings["source"]) == {"human"}
+
+
 def test_export_cli_and_import_qdc_cli(coding_dir, tmp_path):
     from transitions_analysis.codebook import load_codebook
 

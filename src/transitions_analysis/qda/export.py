@@ -244,10 +244,14 @@ def _codebook_for_export(codebook: Any, run: dict[str, Any], coding_dir: Path) -
     return info if info is not None else CodebookInfo([])
 
 
-def project_files(coding_dir: str | Path, *, codebook: Any = None, name: str | None = None) -> dict[str, bytes]:
+def project_files(
+    coding_dir: str | Path, *, codebook: Any = None, name: str | None = None, coders: Iterable[str] | None = None
+) -> dict[str, bytes]:
     """Archive member name -> bytes of the ``.qdpx`` for ``coding_dir`` (see :func:`export_qdpx`)."""
     folder = Path(coding_dir)
     responses, codings, run = read_coding_dir(folder)
+    if coders is not None:
+        codings = codings[codings["coder"].isin(list(coders))]
     dup = responses["response_id"].duplicated()
     if dup.any():
         row = int(dup.to_numpy().nonzero()[0][0]) + 2
@@ -376,12 +380,21 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def export_qdpx(coding_dir: str | Path, path: str | Path, *, codebook: Any = None, name: str | None = None) -> Path:
+def export_qdpx(
+    coding_dir: str | Path,
+    path: str | Path,
+    *,
+    codebook: Any = None,
+    name: str | None = None,
+    coders: Iterable[str] | None = None,
+) -> Path:
     """Write the coded folder ``coding_dir`` (``responses.csv``, ``codings.csv``, ``run.json`` of
     ``code``) as a REFI-QDA project ``path`` (``.qdpx``), valid against ``Project.xsd`` and
     byte-identical for the same inputs. ``codebook``: ``Codebook``, YAML path or mapping; None = the
-    one named in ``run.json`` if it exists, else the shipped codebook. Returns ``path``."""
-    files = project_files(coding_dir, codebook=codebook, name=name)
+    one named in ``run.json`` if it exists, else the shipped codebook. ``coders``: keep only the
+    codings of these coders (``[]`` = a project without codings, for blind human coding).
+    Returns ``path``."""
+    files = project_files(coding_dir, codebook=codebook, name=name, coders=coders)
     data = zip_bytes(files)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
