@@ -21,6 +21,7 @@ from transitions_analysis.errors import InputError, QDAError
 from transitions_analysis.ids import make_respondent_id, make_response_id, make_segment_id
 from transitions_analysis.qda import (
     Limits,
+    validate_file,
     export_qdc,
     export_qdpx,
     import_qdc,
@@ -293,7 +294,7 @@ def test_import_cli_writes_the_same_tables_as_code(exported, tmp_path):
 
 
 def test_export_can_leave_machine_codings_out_for_blind_coding(coding_dir, tmp_path):
-    assert main(["export-qdpx", str(coding_dir), "--out", str(tmp_path / "v.qdpx"), "--vierge"]) == 0
+    assert main(["export-qdpx", str(coding_dir), "--out", str(tmp_path / "v.qdpx"), "--blank"]) == 0
     blank = import_qdpx(tmp_path / "v.qdpx")
     assert blank.codings.empty and len(blank.responses) == len(TEXTS) and blank.users.empty
     humans = import_qdpx(export_qdpx(coding_dir, tmp_path / "h.qdpx", coders=["Camille", "Dominique"]))
@@ -330,6 +331,24 @@ def test_atlasti_project_imports_codes_users_and_selections_and_names_every_loss
         assert f"« {name} »" in report, name
     assert "Project.qde" in report
     assert len(result.rejected) == 12 and set(result.rejected["reason"]) == {"missing_text", "not_text"}
+
+
+def test_validate_file_accepts_our_exports_and_names_taguette_deviation(exported, tmp_path):
+    assert validate_file(exported) == []
+    assert validate_file(export_qdc(None, tmp_path / "c.qdc")) == []
+    assert validate_file(QDA_FIXTURES / "atlasti8-standard-project.qdpx") == []
+    errors = validate_file(QDA_FIXTURES / "taguette-1.5.2-codebook.qdc")
+    assert len(errors) == 1 and "Sets" in errors[0]
+
+
+def test_segments_that_no_longer_match_the_text_leave_codings_at_response_level(exported, coding_dir):
+    segments = pd.read_csv(coding_dir / "segments.csv", dtype=str, keep_default_na=False)
+    first = segments.loc[0, "response_id"]
+    segments.loc[segments.response_id == first, "text"] = "texte modifié"
+    result = import_qdpx(exported, segments=segments)
+    assert set(result.codings.loc[result.codings.response_id == first, "segment_id"]) == {""}
+    assert (result.codings.loc[result.codings.response_id != first, "segment_id"] != "").sum() > 0
+    assert any(first in m and "segments" in m for m in result.report)
 
 
 def test_taguette_codebook_imports_despite_empty_sets():

@@ -141,15 +141,15 @@ def add_export_qdpx_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML (défaut : celui du codage, sinon celui du paquet)")
     parser.add_argument("--name", metavar="NOM", default=None, help="nom du projet affiché dans le logiciel")
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--codeurs", metavar="LISTE", default=None,
+    which.add_argument("--coders", metavar="LISTE", default=None,
                        help="n'exporter que les codages de ces codeurs, séparés par des virgules (ex. rules,model)")
-    which.add_argument("--vierge", action="store_true",
+    which.add_argument("--blank", action="store_true",
                        help="projet sans aucun codage (textes, cas et codebook seulement) pour un codage humain à l'aveugle")
 
 
 def run_export_qdpx(args: argparse.Namespace) -> int:
     """Export a coded folder as ``.qdpx``. Returns 0."""
-    coders = [] if args.vierge else ([c.strip() for c in args.codeurs.split(",") if c.strip()] if args.codeurs else None)
+    coders = [] if args.blank else ([c.strip() for c in args.coders.split(",") if c.strip()] if args.coders else None)
     path = export_qdpx(args.coding_dir, args.out, codebook=args.codebook, name=args.name, coders=coders)
     log.info("Projet REFI-QDA écrit : %s ; à ouvrir dans NVivo, ATLAS.ti, MAXQDA, QualCoder...", path)
     return 0

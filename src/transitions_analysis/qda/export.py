@@ -70,7 +70,7 @@ def _sub(parent: etree._Element, ns: str, tag: str, attrib: dict[str, str] | Non
     return el
 
 
-def _add_codes(parent: etree._Element, ns: str, info: CodebookInfo, code_id: str | None, project: bool) -> None:
+def _add_codes(parent: etree._Element, ns: str, info: CodebookInfo, code_id: str | None) -> None:
     for code in info.children(code_id):
         has_children = bool(info.children(code.id))
         attrib = {"guid": make_guid("code", code.id), "name": code.label, "isCodable": "false" if has_children else "true"}
@@ -78,7 +78,7 @@ def _add_codes(parent: etree._Element, ns: str, info: CodebookInfo, code_id: str
             attrib["color"] = code.color
         el = _sub(parent, ns, "Code", attrib)
         _sub(el, ns, "Description", text=compose_description(code))
-        _add_codes(el, ns, info, code.id, project)
+        _add_codes(el, ns, info, code.id)
 
 
 def _tostring(root: etree._Element) -> bytes:
@@ -94,7 +94,7 @@ def codebook_xml(codebook: Any = None) -> bytes:
     root = etree.Element(f"{{{NS_CODEBOOK}}}CodeBook", nsmap={None: NS_CODEBOOK})
     root.set("origin", f"transitions-analysis {__version__}")
     codes = _sub(root, NS_CODEBOOK, "Codes")
-    _add_codes(codes, NS_CODEBOOK, info, None, project=False)
+    _add_codes(codes, NS_CODEBOOK, info, None)
     errors = schema_errors(root, "codebook")
     if errors:  # our own output must always validate
         raise RuntimeError("codebook exporté non conforme à Codebook.xsd : " + "; ".join(errors[:3]))
@@ -286,7 +286,7 @@ def project_files(
             _sub(users, ns, "User", {"guid": make_guid("user", coder), "name": user_name(coder), "id": coder})
     if info.codes:
         codes_el = _sub(_sub(root, ns, "CodeBook"), ns, "Codes")
-        _add_codes(codes_el, ns, info, None, project=True)
+        _add_codes(codes_el, ns, info, None)
 
     variables = _sub(root, ns, "Variables")
     for _, label in SOURCE_VARIABLES:

@@ -371,6 +371,7 @@ def _int_attr(el: etree._Element, name: str) -> int | None:
 def _read_segments(segments: Any) -> pd.DataFrame | None:
     if segments is None:
         return None
+    path = None
     if isinstance(segments, (str, Path)):
         path = Path(segments)
         if not path.is_file():
@@ -378,7 +379,7 @@ def _read_segments(segments: Any) -> pd.DataFrame | None:
         segments = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = [c for c in SEGMENTS if c not in segments.columns]
     if missing:
-        raise QDAError(f"table des segments : colonnes manquantes {', '.join(missing)}")
+        raise QDAError(f"table des segments : colonnes manquantes {', '.join(missing)}", path=path)
     seg = segments[list(SEGMENTS)].copy()
     seg["start"] = pd.to_numeric(seg["start"]).astype(int)
     seg["end"] = pd.to_numeric(seg["end"]).astype(int)
