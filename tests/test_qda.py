@@ -311,6 +311,28 @@ def test_export_cli_and_import_qdc_cli(coding_dir, tmp_path):
     assert load_codebook(tmp_path / "c.yaml").ids() == load_codebook().ids()
 
 
+@pytest.mark.model
+@pytest.mark.slow
+def test_output_of_code_on_the_sample_round_trips(tmp_path):
+    """The real coding engine's folder (a transcript of the sample) exports and comes back exactly."""
+    pytest.importorskip("transitions_analysis.coding")
+    transcript = config.SAMPLE_FEEDBACK_DIR / "2023-03-15_transcription_groupe_elus.txt"
+    if not transcript.is_file():
+        pytest.skip("transcription d'exemple absente")
+    out = tmp_path / "code"
+    assert main(["code", str(transcript), "--out", str(out), "--no-cache"]) == 0
+    original = pd.read_csv(out / "codings.csv", dtype=str, keep_default_na=False)
+    assert len(original) > 0
+    path = export_qdpx(out, tmp_path / "p.qdpx")
+    xmlschema.XMLSchema(str(SCHEMAS / "Project.xsd")).validate(etree.tostring(_qde(path)).decode("utf-8"))
+    assert main(["import-qdpx", str(path), "--out", str(tmp_path / "back"), "--segments", str(out / "segments.csv")]) == 0
+    back = pd.read_csv(tmp_path / "back" / "codings.csv", dtype=str, keep_default_na=False)
+    key = ["segment_id", "response_id", "code", "coder", "start", "end", "evidence", "source", "score"]
+    pd.testing.assert_frame_equal(back[key].sort_values(key).reset_index(drop=True),
+                                  original[key].sort_values(key).reset_index(drop=True))
+    assert (tmp_path / "back" / "responses.csv").read_bytes() == (out / "responses.csv").read_bytes()
+
+
 # --------------------------------------------------------------------------- real files
 
 

@@ -56,7 +56,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 IMPORT_FILES = ("responses.csv", "rejected.csv", "segments.csv", "codings.csv", "expectations.csv", "run.json")
-_CSV_OPTIONS = {"index": False, "encoding": "utf-8", "lineterminator": "\n", "quoting": csv.QUOTE_MINIMAL, "float_format": "%.6g"}
+_CSV_OPTIONS = {"index": False, "encoding": "utf-8", "lineterminator": "\n", "quoting": csv.QUOTE_MINIMAL, "float_format": "%.4f"}  # as coding.py
 
 
 def _refuse_raw(out: Path) -> None:
@@ -150,8 +150,7 @@ def add_export_qdpx_arguments(parser: argparse.ArgumentParser) -> None:
 def run_export_qdpx(args: argparse.Namespace) -> int:
     """Export a coded folder as ``.qdpx``. Returns 0."""
     coders = [] if args.blank else ([c.strip() for c in args.coders.split(",") if c.strip()] if args.coders else None)
-    path = export_qdpx(args.coding_dir, args.out, codebook=args.codebook, name=args.name, coders=coders)
-    log.info("Projet REFI-QDA écrit : %s ; à ouvrir dans NVivo, ATLAS.ti, MAXQDA, QualCoder...", path)
+    export_qdpx(args.coding_dir, args.out, codebook=args.codebook, name=args.name, coders=coders)
     return 0
 
 

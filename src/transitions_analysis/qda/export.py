@@ -241,6 +241,13 @@ def _codebook_for_export(codebook: Any, run: dict[str, Any], coding_dir: Path) -
             if path.is_file():
                 codebook = path
     info = load_codebook_info(codebook)
+    used = run.get("codebook") if isinstance(run.get("codebook"), dict) else {}
+    if info is not None and info.hash and used.get("hash") and used["hash"] != info.hash:
+        log.warning(
+            "le codebook exporté (empreinte %s) n'est pas celui du codage (empreinte %s, fichier %s) : "
+            "passez --codebook avec le fichier utilisé par « code »",
+            info.hash[:12], str(used["hash"])[:12], used.get("file", "?"),
+        )
     return info if info is not None else CodebookInfo([])
 
 
@@ -399,5 +406,5 @@ def export_qdpx(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    log.info("Projet REFI-QDA écrit : %s (%d sources)", path, len(files) - 1)
+    log.info("Projet REFI-QDA écrit : %s (%d sources texte) ; à ouvrir dans NVivo, ATLAS.ti, MAXQDA, QualCoder...", path, len(files) - 1)
     return path
