@@ -230,10 +230,14 @@ def code_responses(
     if model is not None:
         model_codings = schema.check_columns(model.predict_codings(segments), schema.CODINGS, "codings (modèle)")
     human = human_codings_table(human_codings, responses, segments) if human_codings is not None else None
-    base = combine_codings(rule_codings, model_codings, human)
+    seen = None
+    if human_codings is not None and "response_id" in human_codings.columns:
+        seen = set(human_codings["response_id"].dropna().astype(str)) & set(rids)
+    base = combine_codings(rule_codings, model_codings, human, human_seen=seen)
     roles = question_roles(zip(responses["question_id"], responses["question"]), nlp=nlp, coder=coder)
     expectations, exp_codings = build_expectations(responses, segments, base, text_exp, roles)
-    codings = combine_codings(pd.concat([rule_codings, exp_codings], ignore_index=True), model_codings, human)
+    codings = combine_codings(pd.concat([rule_codings, exp_codings], ignore_index=True), model_codings, human,
+                              human_seen=seen)
 
     import spacy
 
@@ -250,6 +254,7 @@ def code_responses(
                      "file": Path(codebook.path).name if codebook.path else ""},
         "cues_hash": cues.hash,
         "model_used": model is not None,
+        "model": _describe_model(model),
         "human_codings_used": human is not None and len(human) > 0,
         "segmentation": {"short_answer_chars": SHORT_ANSWER_CHARS, "min_segment_chars": MIN_SEGMENT_CHARS},
         "counts": {
@@ -263,6 +268,19 @@ def code_responses(
     log.info("codage : %d réponses, %d segments, %d codages, %d attentes (%d texte(s) déjà en cache)",
              len(responses), len(segments), len(codings), len(expectations), stats.get("coding_cache", 0))
     return CodingResult(segments, codings, expectations, run_info, stats)
+
+
+def _describe_model(model) -> dict | None:
+    """What run.json records of a learnt model: its codes, thresholds and training size."""
+    if model is None:
+        return None
+    return {
+        "type": type(model).__name__,
+        "codes": list(getattr(model, "codes_", [])),
+        "thresholds": {k: round(float(v), 4) for k, v in getattr(model, "thresholds_", {}).items()},
+        "training_units": int(getattr(model, "n_training_units_", 0)),
+        "random_state": getattr(model, "random_state", None),
+    }
 
 
 def _inside_raw(out: Path) -> bool:
@@ -307,6 +325,11 @@ def add_code_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML (défaut : celui du paquet)")
     parser.add_argument("--model", metavar="FICHIER", default=None,
                         help="modèle appris (.skops) dont les codages s'ajoutent à ceux des règles")
+    parser.add_argument("--no-model", action="store_true",
+                        help="règles seulement : pas de modèle appris sur le codage humain de l'exemple")
+    parser.add_argument("--human-codings", metavar="FICHIER", default=None,
+                        help="codage humain (response_id, coder, code) dont apprend le modèle et qui l'emporte "
+                             "sur la machine (défaut : celui du corpus d'exemple)")
     parser.add_argument("--n-process", type=int, default=1, metavar="N", help="processus pour l'analyse spaCy (défaut : 1)")
     parser.add_argument("--no-cache", action="store_true", help="ne pas utiliser ni écrire le cache (.cache/)")
 
@@ -336,8 +359,17 @@ def run_code(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else config.CACHE_DIR
     ingested = ingest(args.inputs, cache_dir=None if cache is None else cache / "ner")
     write_ingest(ingested, out)
-    result = code_responses(ingested.responses, codebook=codebook, model=model, n_process=args.n_process,
-                            cache_dir=None if cache is None else cache / "coding")
+    human = None
+    if model is None and not args.no_model:
+        from .learn import default_model
+
+        model, human = default_model(ingested.responses, human_codings_path=args.human_codings, cache_dir=cache)
+    elif args.human_codings:
+        from .learn import read_human_codings
+
+        human = read_human_codings(args.human_codings)
+    result = code_responses(ingested.responses, codebook=codebook, model=model, human_codings=human,
+                            n_process=args.n_process, cache_dir=None if cache is None else cache / "coding")
     paths = write_coding(result, ingested.responses, ingested.rejected, out)
     log.info("Fichiers écrits : %s", ", ".join(str(p) for p in paths.values()))
     return 0

@@ -531,3 +531,61 @@ def train_from_human_coding(
     if cache_path is not None:
         save_model(model, cache_path)
     return model
+
+
+def read_human_codings(path: str | Path) -> pd.DataFrame:
+    """A human codings CSV (schema.HUMAN_CODINGS) as strings; an empty code stays ``""``."""
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"codages humains illisibles ({exc})", path=path) from exc
+    for column in ("coder", "code"):
+        if column not in table.columns:
+            raise InputError(f"colonne attendue absente : {column}", path=path, row=1, column=column)
+    if "response_id" not in table.columns and "segment_id" not in table.columns:
+        raise InputError("colonne attendue absente : response_id (ou segment_id)", path=path, row=1)
+    return table
+
+
+def default_model(
+    responses: pd.DataFrame,
+    *,
+    human_codings_path: str | Path | None = None,
+    sample_dir: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    random_state=None,
+    min_units: int = 50,
+) -> tuple[LearningCoder | None, pd.DataFrame | None]:
+    """The learnt model ``code`` uses without ``--model``, and the human codings of ``responses``.
+
+    When the human coding file (default: the sample's, ``config.SAMPLE_HUMAN_CODINGS``) exists:
+    if at least ``min_units`` of its coded responses are among ``responses``, the model learns
+    from them and those codings are returned to win over the machine's; otherwise the model
+    learns from the sample corpus (``sample_dir``, ingested with the same anonymisation) and no
+    human coding applies to ``responses``. Returns ``(None, None)`` when there is no coding.
+    """
+    from . import config
+
+    path = Path(human_codings_path) if human_codings_path is not None else config.SAMPLE_HUMAN_CODINGS
+    if not path.is_file():
+        log.info("pas de codage humain (%s) : codage par les règles seulement", path)
+        return None, None
+    human = read_human_codings(path)
+    random_state = config.RANDOM_STATE if random_state is None else random_state
+    ids = set(responses["response_id"].astype(str))
+    applies = human[human["response_id"].isin(ids)] if "response_id" in human.columns else human.iloc[0:0]
+    if applies["response_id"].nunique() >= min_units:
+        model = train_from_human_coding(responses, applies, random_state=random_state, cache_dir=cache_dir)
+        log.info("modèle appris sur %d réponses codées à la main de ces données", applies["response_id"].nunique())
+        return model, applies
+    from .ingest import ingest
+
+    sample = Path(sample_dir) if sample_dir is not None else config.SAMPLE_FEEDBACK_DIR
+    if not sample.is_dir():
+        log.info("corpus d'exemple absent (%s) : codage par les règles seulement", sample)
+        return None, None
+    sample_responses = ingest(sample, cache_dir=None if cache_dir is None else Path(cache_dir) / "ner").responses
+    model = train_from_human_coding(sample_responses, human, random_state=random_state, cache_dir=cache_dir)
+    log.info("modèle appris sur le codage humain du corpus d'exemple (%s)", path)
+    return model, None
