@@ -16,7 +16,8 @@ and returns a pandas DataFrame whose columns are listed in its docstring and in
 - **Representative quotes** are never drawn at random: the group's segments are vectorised
   (TF-IDF, words, accents folded, French stop words removed, idf fitted on every candidate text
   of the table), and ranked by cosine similarity to the group's centroid; ties are broken by
-  ``segment_id``; at most one quote per respondent; identical texts count once.
+  ``segment_id``; at most one quote per respondent; identical texts count once; segments holding
+  an anonymisation placeholder come last, segments of fewer than 5 words after longer ones.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ NOT_TESTABLE_FR = "Test impossible : moins de deux lignes ou colonnes non vides.
 #: ignored) against ``question_id + " " + question``.
 STAKES_QUESTION_PATTERN = r"enjeu|strateg|groupe[ _-]*(de[ _-]*)?pairs"
 DEFAULT_COOCCURRENCE_CODES: tuple[str, ...] = schema.PRINCIPLES + schema.ACTOR_CODES + schema.OUTCOME_CODES
+_PLACEHOLDER_RE = r"\[(?:PERSONNE_\d+|EMAIL|TELEPHONE|IP)\]"
 _TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 _ROLE_ORDER = {r: i for i, r in enumerate(schema.ALL_ROLES)}
 _READ_OPTIONS: dict[str, Any] = {"dtype": str, "keep_default_na": False, "encoding": "utf-8"}
@@ -504,8 +506,12 @@ def representative_quotes(
     *,
     n_quotes: int = 3,
     vectoriser: Any = None,
+    min_words: int = 5,
 ) -> pd.DataFrame:
     """The ``n_quotes`` segments closest to the group's TF-IDF centroid (the rule of the module doc).
+
+    Segments holding an anonymisation placeholder (``[PERSONNE_1]``...) are ranked last, and
+    segments of fewer than ``min_words`` words after the longer ones, so quotes read well.
 
     ``candidates``: segment_id, respondent_id, text. ``vectoriser``: a fitted TfidfVectorizer
     (default: fitted on ``candidates``). Returns the chosen rows (columns of ``candidates`` plus
@@ -527,7 +533,10 @@ def representative_quotes(
         sim = (X @ centroid) / norm if norm > 0 else np.zeros(len(c))
         sim = np.round(np.asarray(sim).ravel(), 12)  # ties are exact ties, broken by segment_id
     c["similarity"] = sim
-    c = c.sort_values(["similarity", "segment_id"], ascending=[False, True], kind="stable")
+    c["_placeholder"] = c["text"].str.contains(_PLACEHOLDER_RE)
+    c["_short"] = c["text"].str.count(r"\w+") < min_words
+    c = c.sort_values(["_placeholder", "_short", "similarity", "segment_id"], ascending=[True, True, False, True], kind="stable")
+    c = c.drop(columns=["_placeholder", "_short"])
     c = c.drop_duplicates("respondent_id")
     return c.head(n_quotes).reset_index(drop=True)
 
