@@ -109,3 +109,18 @@ def test_missing_role_and_self_expectation(blank_nlp):
     e = result.expectations
     assert e.loc[e["response_id"] == "R000", "principles"].tolist() == ["principle.engagement"]
     assert e.loc[e["response_id"] == "R002", "principles"].tolist() == ["principle.cooperation;principle.value"]
+
+
+def test_question_names_the_actor_the_answer_speaks_of(blank_nlp):
+    rows = [
+        ("agent", "q3", "Qu'attendez-vous des élus ?", "De la constance et du courage."),
+        ("elu", "q4", "Qu'attendez-vous des élus ?", "Que les élus tiennent le cap."),
+        ("elu", "q6", "Quels effets observez-vous sur votre territoire ?", "Plus de réunions."),
+    ]
+    c = expectations(rows, blank_nlp).codings
+    first = c[(c["response_id"] == "R000") & (c["code"] == "actor.elu")]
+    assert len(first) == 1 and first["evidence"].iloc[0] == "De la constance et du courage."
+    assert first["score"].iloc[0] == 0.9  # from the question, not found in the text
+    second = c[(c["response_id"] == "R001") & (c["code"] == "actor.elu")]
+    assert len(second) == 1 and second["evidence"].iloc[0] != "Que les élus tiennent le cap."  # the rules' own span wins
+    assert c[(c["response_id"] == "R002") & c["code"].str.startswith("actor.")].empty

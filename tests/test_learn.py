@@ -193,3 +193,19 @@ def test_train_from_human_coding_uses_cache(tmp_path):
     second = learn.train_from_human_coding(responses, human, random_state=0, cache_dir=tmp_path)
     np.testing.assert_array_equal(second.predict_proba(texts), first.predict_proba(texts))
     assert learn.train_from_human_coding(responses, human.assign(code=""), random_state=0) is None
+
+
+def test_model_decides_per_answer_and_points_at_the_best_segment():
+    texts, y = _corpus()
+    model = LearningCoder(random_state=0).fit(texts, y)
+    answer = "Le café était froid. Il faut coopérer entre communes voisines."
+    segments = pd.DataFrame({
+        "segment_id": ["R9-0-20", "R9-21-62"], "response_id": ["R9", "R9"], "start": [0, 21], "end": [20, 62],
+        "text": [answer[0:20], answer[21:62]],
+    })
+    codings = model.predict_codings(segments)
+    coop = codings[codings["code"] == "principle.cooperation"]
+    assert len(coop) == 1  # one coding per answer and code, not per segment
+    assert coop["segment_id"].iloc[0] == "R9-21-62" and coop["evidence"].iloc[0] == answer[21:62]
+    whole = model.predict_proba([answer[0:20] + " " + answer[21:62]])[0, model.codes_.index("principle.cooperation")]
+    assert coop["score"].iloc[0] == round(whole, 4)

@@ -17,7 +17,10 @@ Two bases (column ``basis``):
 
 ``from_role`` is the respondent's role (``inconnu`` when missing). An expectation of one's own
 category (elu -> elu) is kept as found; the synthesis decides what to show. A (segment,
-category) pair appears once; the question basis wins over the text basis. ``principles`` lists
+category) pair appears once; the question basis wins over the text basis. An answer to an
+expectation question also gets the ``actor.*`` coding of the category the question names (the
+answer speaks of it even without naming it), with the whole segment as evidence, unless the rules
+already coded that actor in the segment. ``principles`` lists
 the principle codes coded in the segment (negated mentions included: a complaint about missing
 cooperation is about cooperation), in the contract's order.
 """
@@ -36,6 +39,8 @@ from .rules import CUE_EXPECTATION, CUE_OPENING, CUE_QUESTION, RULE_CODER, RULE_
 #: Certainty of the ``expectation`` coding: the question asks for it, or a cue + actor was found.
 SCORE_QUESTION = 1.0
 SCORE_TEXT = 0.8
+#: Certainty of an ``actor.*`` coding that comes from the question (« Qu'attendez-vous des élus ? »).
+SCORE_QUESTION_ACTOR = 0.9
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,7 @@ def build_expectations(
     )
     t["basis"] = "text"
     t["score"] = SCORE_TEXT
-    cols = ["segment_id", "response_id", "from_role", "to_role", "text", "basis", "start", "ev_start", "ev_end", "score"]
+    cols = ["segment_id", "response_id", "from_role", "to_role", "text", "basis", "start", "end", "ev_start", "ev_end", "score"]
     both = pd.concat([q.reindex(columns=cols), t.reindex(columns=cols)], ignore_index=True)
     if both.empty:
         return schema.empty_frame(schema.EXPECTATIONS), schema.empty_frame(schema.CODINGS)
@@ -214,7 +219,28 @@ def build_expectations(
             "coder": RULE_CODER,
         }
     )
-    return expectations, codings_out
+    # the question names the category the answer speaks of: code that actor too (the team's coding
+    # convention), unless the rules already found it in the segment
+    qa = both[(both["basis"] == "question") & both["to_role"].isin(schema.ROLES)]
+    qa = qa.assign(code="actor." + qa["to_role"].astype(str))
+    already = set(zip(codings["segment_id"].astype(str), codings["code"].astype(str)))
+    fresh = [(s, c) not in already for s, c in zip(qa["segment_id"].astype(str), qa["code"])]
+    qa = qa.loc[pd.Series(fresh, index=qa.index, dtype=bool)]
+    actor_out = pd.DataFrame(
+        {
+            "segment_id": qa["segment_id"].to_numpy(),
+            "response_id": qa["response_id"].to_numpy(),
+            "code": qa["code"].to_numpy(),
+            "source": RULE_SOURCE,
+            "score": SCORE_QUESTION_ACTOR,
+            "start": qa["start"].astype(int).to_numpy(),
+            "end": qa["end"].astype(int).to_numpy(),
+            "evidence": qa["text"].to_numpy(),
+            "negated": False,
+            "coder": RULE_CODER,
+        }
+    )
+    return expectations, pd.concat([codings_out, actor_out], ignore_index=True)
 
 
 def text_expectations_frame(

@@ -248,28 +248,41 @@ class LearningCoder(BaseEstimator):
         return (proba >= self.classifier_.thresholds_).astype(int)
 
     def predict_codings(self, segments: pd.DataFrame) -> pd.DataFrame:
-        """Codings (schema.CODINGS, ``source`` = ``model``) for each segment and predicted code.
+        """Codings (schema.CODINGS, ``source`` = ``model``) of the answers made of ``segments``.
 
-        ``segments`` has the schema.SEGMENTS columns; the evidence of a model coding is its
-        whole segment (``start``/``end`` are the segment's offsets in the answer), ``score`` the
-        probability (4 decimals).
+        The model learnt from whole answers, so it decides at that level: an answer gets a code
+        when the probability of its whole text (its segments joined) reaches the code's
+        threshold; the coding is attached to the answer's segment with the highest probability
+        for that code (``start``/``end`` are that segment's offsets in the answer, the evidence
+        its text) and ``score`` is the answer's probability (4 decimals).
+        ``segments`` has the schema.SEGMENTS columns.
         """
         check_is_fitted(self, "classifier_")
         if segments.empty:
             return schema.empty_frame(schema.CODINGS)
-        proba = self.predict_proba(segments["text"].tolist())
-        rows, cols = np.nonzero(proba >= self.classifier_.thresholds_)
-        seg = segments.iloc[rows].reset_index(drop=True)
+        seg = segments.sort_values(["response_id", "start"], kind="stable").reset_index(drop=True)
+        response_ids = seg["response_id"].drop_duplicates().tolist()
+        joined = seg.groupby("response_id", sort=False)["text"].agg(" ".join).reindex(response_ids)
+        answer_proba = self.predict_proba(joined.tolist())
+        segment_proba = self.predict_proba(seg["text"].tolist())
+        position = {rid: i for i, rid in enumerate(response_ids)}
+        owner = seg["response_id"].map(position).to_numpy()
+        rows, cols = np.nonzero(answer_proba >= self.classifier_.thresholds_)
+        chosen = []
+        for r, c in zip(rows, cols):
+            candidates = np.flatnonzero(owner == r)
+            chosen.append(candidates[np.argmax(segment_proba[candidates, c])])
+        picked = seg.iloc[chosen].reset_index(drop=True)
         out = pd.DataFrame(
             {
-                "segment_id": seg["segment_id"].to_numpy(),
-                "response_id": seg["response_id"].to_numpy(),
+                "segment_id": picked["segment_id"].to_numpy(),
+                "response_id": picked["response_id"].to_numpy(),
                 "code": np.asarray(self.codes_, dtype=object)[cols],
                 "source": "model",
-                "score": np.round(proba[rows, cols], 4),
-                "start": seg["start"].to_numpy(),
-                "end": seg["end"].to_numpy(),
-                "evidence": seg["text"].to_numpy(),
+                "score": np.round(answer_proba[rows, cols], 4),
+                "start": picked["start"].to_numpy(),
+                "end": picked["end"].to_numpy(),
+                "evidence": picked["text"].to_numpy(),
                 "negated": False,
                 "coder": "model",
             }
@@ -364,11 +377,17 @@ def evaluate_coder(
 
 def scores_table(Y_true: np.ndarray, Y_pred: np.ndarray, codes: Sequence[str]) -> pd.DataFrame:
     """Per-code precision / recall / F1 / support of 0/1 matrices, plus micro and macro rows."""
-    p, r, f, s = precision_recall_fscore_support(Y_true, Y_pred, average=None, zero_division=0.0)
-    table = pd.DataFrame({"code": list(codes), "precision": p, "recall": r, "f1": f, "support": s})
-    for avg in ("micro", "macro"):
-        ap, ar, af, _ = precision_recall_fscore_support(Y_true, Y_pred, average=avg, zero_division=0.0)
-        table.loc[len(table)] = [f"__{avg}__", ap, ar, af, int(Y_true.sum())]
+    Y_true, Y_pred = np.asarray(Y_true, dtype=int), np.asarray(Y_pred, dtype=int)
+    rows = []
+    for j, code in enumerate(codes):  # column by column: a single code stays a binary problem
+        p, r, f, _ = precision_recall_fscore_support(
+            Y_true[:, j], Y_pred[:, j], average="binary", zero_division=0.0
+        )
+        rows.append([code, p, r, f, int(Y_true[:, j].sum())])
+    table = pd.DataFrame(rows, columns=["code", "precision", "recall", "f1", "support"])
+    mp, mr, mf, _ = precision_recall_fscore_support(Y_true.ravel(), Y_pred.ravel(), average="binary", zero_division=0.0)
+    table.loc[len(table)] = ["__micro__", mp, mr, mf, int(Y_true.sum())]
+    table.loc[len(table)] = ["__macro__", *table[["precision", "recall", "f1"]].iloc[: len(codes)].mean().tolist(), int(Y_true.sum())]
     table[["precision", "recall", "f1"]] = table[["precision", "recall", "f1"]].astype(float).round(4)
     table["support"] = table["support"].astype(int)
     return table
