@@ -341,9 +341,11 @@ def plot_expectations_heatmap(
                 if not np.isfinite(v):
                     ax.text(j, i, "—", ha="center", va="center", color="#888888")
                     continue
+                hidden = bool(withheld.iat[i, j])
                 ax.text(j, i, f"{int(v)}\n({int(segs.iat[i, j])} seg.)", ha="center", va="center", fontsize=6.5,
-                        color=_text_color(v, vmax))
-                if bool(withheld.iat[i, j]):
+                        color="#222222" if hidden else _text_color(v, vmax),
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85} if hidden else None)
+                if hidden:
                     ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="////", edgecolor="#999999",
                                            linewidth=0, gid=f"withheld:{fr}->{to}"))
         ax.set_xticklabels([_role_label(r, short=True) for r in wide.columns])
@@ -389,7 +391,7 @@ def plot_programme_timeline(sessions: pd.DataFrame, *, title: str | None = "Le p
             ax.set_xlim(d["date"].min() - pd.Timedelta(days=30), d["date"].max() + pd.Timedelta(days=30))
         ax.set_ylabel("Participant·es")
         ax.set_xlabel("Date de la session")
-        ax.legend(title="Année", loc="upper left", ncol=len(years))
+        ax.legend(title="Année", loc="upper left", bbox_to_anchor=(1.0, 1.0))
         if title:
             ax.set_title(title)
     return fig
@@ -435,6 +437,8 @@ def plot_answers(table: pd.DataFrame, *, by: str = "session", title: str | None 
     """Horizontal bars of answers (and respondents written beside) by ``session``, ``role`` or
     ``question`` (tables :func:`synthesise.answers_by_session`, ``answers_by_role``,
     ``answers_by_question``)."""
+    from matplotlib.ticker import MaxNLocator
+
     plt = _pyplot()
     if by == "session":
         labels = [date_fr(s) for s in table["session"]]
@@ -460,6 +464,7 @@ def plot_answers(table: pd.DataFrame, *, by: str = "session", title: str | None 
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
         ax.set_xlim(0, top * 1.25 if top > 0 else 1)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Réponses gardées (entre parenthèses : répondant·es)")
         ax.set_ylabel(ylabel)
         ax.set_title(title if title is not None else default_title)
