@@ -44,6 +44,7 @@ TEMPLATES_DIR = config.PACKAGE_DATA_DIR / "templates"
 HTML_NAME = "synthese.html"
 XLSX_NAME = "synthese.xlsx"
 KERNEL_NAME = "transitions-analysis-python"
+SCREEN_SCALE = 1.4  # figures are drawn at print size; on screen they are shown 1.4 times larger
 AGREEMENT_FIGURE = "accord_codeurs"
 AGREEMENT_TABLE = "accord_codeurs"
 AGREEMENT_TITLE_FR = "Accord entre codeurs"
@@ -262,7 +263,7 @@ def render_html(
             return Markup("")
         data = png.read_bytes()
         width_px = int.from_bytes(data[16:20], "big")  # PNG IHDR; shown at print size (300 dpi -> 96 css px/in)
-        css_width = round(width_px * 96 / 300)
+        css_width = round(width_px * 96 / 300 * SCREEN_SCALE)
         return Markup(
             f'<figure class="{cls}" style="max-width: {css_width + 2}px"><img src="{_png_data_uri(png)}" '
             f'style="width: {css_width}px" alt="{escape(caption)}">'
@@ -271,6 +272,7 @@ def render_html(
             f'<a href="figures/{name}.png">PNG</a></figcaption></figure>'
         )
 
+    shares = synth["principes_par_role"]
     prog = synth["indicateurs_programme"]
     total = prog[prog["year"] == "total"].iloc[0]
     dated = synth["indicateurs_sessions"]
@@ -283,6 +285,14 @@ def render_html(
         {"value": _fmt_number(int(total["responses"])), "label": "réponses analysées"},
         {"value": _fmt_number(float(total["mean_participants_per_session"]), 1), "label": "participant·es par session (moyenne)"},
     ]
+    best = shares[(shares["role"] != "ensemble") & (shares["respondents"] > 0)].sort_values(
+        ["share", "respondents"], ascending=False, kind="stable")
+    reading = ""
+    if len(best):
+        b = best.iloc[0]
+        reading = (f"Lecture : « {_fmt_cell('share', b['share'])} — {int(b['mentioning'])}/{int(b['respondents'])} » : "
+                   f"{int(b['mentioning'])} des {int(b['respondents'])} répondant·es de la catégorie « {b['group_label']} » "
+                   f"mentionnent « {b['label']} ».")
     test = synth["test_role_principe"]
     warnings = sorted(set(w for w in test["warning"] if isinstance(w, str) and w))
     matrix = synth["matrice_attentes"]
@@ -310,7 +320,6 @@ def render_html(
                                 ["code", "n_units", "n_coders", "percent_agreement", "krippendorff_alpha",
                                  "alpha_ci_low", "alpha_ci_high", "fleiss_kappa"]),
         }
-    shares = synth["principes_par_role"]
     run_info = run_info or {}
     codebook = run_info.get("codebook", {})
     method = [
@@ -348,6 +357,7 @@ def render_html(
         "figure": figure,
         "k": k,
         "association_sentence": _association_sentence(test),
+        "shares_reading": reading,
         "association_warnings": warnings,
         "matrix_cells": cells,
         "self_note": self_note,

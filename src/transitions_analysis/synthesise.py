@@ -51,6 +51,7 @@ SMALL_EXPECTED_FR = (
 NOT_TESTABLE_FR = "Test impossible : moins de deux lignes ou colonnes non vides."
 #: Default selection of the « stakes and strategies » answers: matched (case and accents
 #: ignored) against ``question_id + " " + question``.
+ROLES_X_PRINCIPLES = "rôles × principes"
 STAKES_QUESTION_PATTERN = r"enjeu|strateg|groupe[ _-]*(de[ _-]*)?pairs"
 DEFAULT_COOCCURRENCE_CODES: tuple[str, ...] = schema.PRINCIPLES + schema.ACTOR_CODES + schema.OUTCOME_CODES
 _PLACEHOLDER_RE = r"\[(?:PERSONNE_\d+|EMAIL|TELEPHONE|IP)\]"
@@ -451,7 +452,7 @@ def role_principle_association(
 ) -> pd.DataFrame:
     """Chi-square tests of the association between role and principles, with Cramér's V.
 
-    First row, ``roles × principes``: the roles x principles table of :func:`mention_table`
+    First row, ``rôles × principes``: the roles x principles table of :func:`mention_table`
     (respondents of each role mentioning each principle). Since one respondent can mention several
     principles, its cells are not independent observations: read it as a description of how the
     mentions spread across principles, its p-value as indicative. Then one row per principle: the
@@ -463,7 +464,7 @@ def role_principle_association(
     Columns: test, table, n, rows, cols (non-empty rows/columns tested), chi2, dof, p_value,
     cramers_v, min_expected, share_small_expected, small_expected, warning.
     """
-    rows = [_chi2_row("roles × principes", "répondant·es mentionnant chaque principe, par rôle",
+    rows = [_chi2_row(ROLES_X_PRINCIPLES, "répondant·es mentionnant chaque principe, par rôle",
                       mention_table(responses, codings, roles=roles, codes=codes, include_negated=include_negated))]
     shares = code_shares(responses, codings, by="role", codes=codes, include_total=False, include_negated=include_negated)
     shares = shares[shares["role"].isin(list(roles))]
