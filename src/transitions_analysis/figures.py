@@ -131,8 +131,7 @@ def _text_color(value: float, vmax: float) -> str:
 def _heatmap(ax, data: np.ndarray, *, vmax: float | None = None, cmap: str = SEQUENTIAL_CMAP, bad: str = "#eeeeee"):
     plt = _pyplot()
     masked = np.ma.masked_invalid(data.astype(float))
-    cm = plt.get_cmap(cmap).copy()
-    cm.set_bad(bad)
+    cm = plt.get_cmap(cmap).with_extremes(bad=bad)
     vmax = vmax if vmax is not None else (np.nanmax(data) if np.isfinite(data).any() else 1.0)
     im = ax.imshow(masked, cmap=cm, vmin=0, vmax=vmax if vmax > 0 else 1.0, aspect="auto")
     ax.set_xticks(np.arange(data.shape[1]))
