@@ -11,9 +11,10 @@ and writes under ``DIR``:
   pointing at the produced tables, kernel = the running Python) and exported as ``DIR/NN-*.html``.
 
 The coded tables (responses, rejected, segments, codings, expectations .csv, run.json,
-ingest_summary.json) go to ``DIR/data/``; when ``DIR`` is the default reports folder they go to
-``config.PROCESSED_DIR / "code"`` instead, where the notebooks look by default (regenerable:
-``make report`` rewrites it). ``data/raw/`` is never written. When INPUT is a single coded folder
+ingest_summary.json) go to ``DIR/data/code/``; when ``DIR`` is the default reports folder they go
+to ``config.PROCESSED_DIR / "code"`` (``data/processed/code``) instead, where the notebooks look by
+default (regenerable: ``make report`` rewrites it). What the notebooks write during a report run
+(ingestion, learnt model, disagreements) goes beside it (``ingest/``, ``models/``, ``agreement/``). ``data/raw/`` is never written. When INPUT is a single coded folder
 (responses.csv, segments.csv, codings.csv, expectations.csv), ingestion and coding are skipped.
 """
 
@@ -545,12 +546,13 @@ def _refuse_raw(path: Path) -> None:
         raise InputError("refus d'écrire dans data/raw/ : les données brutes ne sont jamais modifiées ; choisissez un autre dossier (--out)", path=path)
 
 
-def data_dir_for(out_dir: str | Path) -> Path:
-    """Where the coded tables of a report go: ``config.PROCESSED_DIR / "code"`` for the default
-    reports folder, ``<out_dir>/data`` otherwise."""
+def work_dir_for(out_dir: str | Path) -> Path:
+    """Where a report's intermediate data go: ``config.PROCESSED_DIR`` for the default reports
+    folder, ``<out_dir>/data`` otherwise. The coded tables are in its ``code/`` subfolder; the
+    notebooks write there too (``ingest/``, ``models/``, ``agreement/``)."""
     out = Path(out_dir)
     if out.resolve() == config.REPORTS_DIR.resolve():
-        return config.PROCESSED_DIR / "code"
+        return config.PROCESSED_DIR
     return out / "data"
 
 
@@ -651,23 +653,27 @@ def run_report(args: argparse.Namespace) -> int:
     human_path = Path(args.human_codings) if args.human_codings else find_human_codings(args.inputs)
     if args.human_codings and not human_path.is_file():
         raise InputError("fichier de codage humain introuvable", path=human_path)
-    if len(args.inputs) == 1 and is_coded_folder(args.inputs[0]):
+    coded_input = len(args.inputs) == 1 and is_coded_folder(args.inputs[0])
+    if coded_input:
         data_dir = Path(args.inputs[0])
         tables = read_coded(data_dir)
         log.info("dossier déjà codé : %s (ingestion et codage sautés)", data_dir)
     else:
-        data_dir = data_dir_for(out)
+        data_dir = work_dir_for(out) / "code"
         _refuse_raw(data_dir)
         tables = code_inputs(args.inputs, data_dir, codebook=args.codebook, model_path=args.model,
                              use_model=not args.no_model, human_codings=human_path, cache=not args.no_cache,
                              progress=sys.stderr.isatty())
     sample = any(Path(p).resolve() == config.SAMPLE_FEEDBACK_DIR.resolve() or config.SAMPLE_DIR.resolve() in Path(p).resolve().parents
                  for p in args.inputs)
+    work = work_dir_for(out).resolve()
     params = {
         "CODED_DIR": str(data_dir.resolve()),
         "INPUTS": [str(Path(p).resolve()) for p in args.inputs],
+        "INGEST_OUT": str(work / "ingest"),
         "MACHINE_CODINGS": str((data_dir / "codings.csv").resolve()),
-        "DISAGREEMENTS_OUT": str((data_dir / "agreement" / "desaccords.xlsx").resolve()),
+        "MODEL_OUT": str(work / "models" / "codeur_appris.skops"),
+        "DISAGREEMENTS_OUT": str(work / "agreement" / "desaccords.xlsx"),
     }
     if human_path is not None:
         params["HUMAN_CODINGS"] = str(human_path.resolve())
