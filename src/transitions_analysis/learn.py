@@ -177,7 +177,7 @@ class LearningCoder(BaseEstimator):
         codes: Sequence[str] | None = None,
         word_ngrams: tuple[int, int] = (1, 2),
         char_ngrams: tuple[int, int] = (3, 5),
-        min_df: int = 1,
+        min_df: int = 2,
         C: float = 4.0,
         cv: int = 3,
         min_positives: int = 5,

@@ -1,0 +1,133 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 - Codage thématique : règles, codeur appris, relecture
+#
+# Les réponses sont codées selon le **codebook** (`src/transitions_analysis/data/codebook.yaml`) :
+# les quatre principes, les quatre « fantastiques » (élu·es, agent·es, acteurs socio-économiques,
+# services de l'État), les attentes et les effets observés. Deux codeurs automatiques :
+#
+# - le **codeur à règles** : des motifs lisibles, écrits sur les lemmes (« coopér* » couvre
+#   coopérer, coopération, coopérons), qui gardent la preuve exacte et signalent les négations ;
+# - le **codeur appris** : un modèle scikit-learn entraîné sur *votre* codage humain, qui apprend
+#   ce que les motifs ne disent pas.
+#
+# Le codage humain l'emporte toujours ; la machine propose, la personne décide. Ce carnet
+# 1. relit les suggestions les moins sûres de la machine ;
+# 2. évalue honnêtement le codeur appris (validation croisée, courbe d'apprentissage) ;
+# 3. compare règles, modèle et combinaison sur une partie tenue à l'écart du codage humain.
+
+# %% tags=["parameters"]
+CODED_DIR = "../data/processed/code"
+HUMAN_CODINGS = "../data/raw/sample/human_codings.csv"
+MODEL_OUT = "../data/processed/models/codeur_appris.skops"
+N_REVIEW = 25
+N_SPLITS = 3
+RANDOM_STATE = 20210
+
+# %%
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from transitions_analysis import config, learn
+from transitions_analysis.codebook import load_codebook
+from transitions_analysis.combine import review_table
+from transitions_analysis.evaluate import EVALUATED_CODES, evaluate_split
+
+
+def chemin(p: str) -> Path:
+    """Un chemin du carnet : relatif au dossier notebooks/ s'il n'est pas absolu."""
+    p = Path(p)
+    return p if p.is_absolute() else (config.NOTEBOOKS_DIR / p).resolve()
+
+
+pd.set_option("display.max_colwidth", 90)
+coded_dir, human_path, model_out = chemin(CODED_DIR), chemin(HUMAN_CODINGS), chemin(MODEL_OUT)
+responses = pd.read_csv(coded_dir / "responses.csv", dtype=str, keep_default_na=False)
+codings = pd.read_csv(coded_dir / "codings.csv", keep_default_na=False)
+codebook = load_codebook()
+print(f"{len(responses)} réponses, {len(codings)} codages ({coded_dir})")
+codings["source"].value_counts().rename("codages par source").to_frame()
+
+# %% [markdown]
+# ## 1. Relire les suggestions les moins sûres
+#
+# Sur les réponses qu'aucun humain n'a codées, les règles et le modèle proposent des codes. La
+# table les classe **de la moins sûre à la plus sûre** : d'abord les négations, puis les codes
+# proposés par un seul des deux codeurs, avec un score faible. Remplissez la colonne `decision`
+# (« oui » / « non ») dans le fichier exporté, puis ajoutez les « oui » à votre codage humain.
+
+# %%
+review = review_table(codings, responses, codebook=codebook)
+print(f"{len(review)} suggestions à relire")
+review.head(N_REVIEW)[["response_id", "label", "sources", "rule_score", "model_score", "negated", "certainty", "evidence"]]
+
+# %% [markdown]
+# ## 2. Le codeur appris, évalué par validation croisée
+#
+# Le modèle apprend du codage humain au niveau de la réponse : un code est présent quand au moins
+# la moitié des codeurs qui ont vu la réponse l'ont donné (avec deux codeurs : l'un ou l'autre ;
+# une décision d'arbitrage, si elle existe, remplace les deux). Les scores ci-dessous sont calculés
+# par validation croisée stratifiée multi-label : chaque réponse est prédite par un modèle qui ne
+# l'a pas vue.
+
+# %%
+human = learn.read_human_codings(human_path)
+codes = [c for c in EVALUATED_CODES if c in set(human["code"])]
+texts, labels = learn.training_table(responses, human, codes=codes)
+print(f"{len(texts)} réponses codées à la main, {human['coder'].nunique()} codeurs")
+cv_scores = learn.evaluate_coder(texts, labels, n_splits=N_SPLITS, random_state=RANDOM_STATE)
+cv_scores
+
+# %%
+curve = learn.learning_curve(texts, labels, train_sizes=(0.25, 0.5, 0.75, 1.0), n_splits=N_SPLITS, random_state=RANDOM_STATE)
+fig, ax = plt.subplots(figsize=(4.5, 3))
+ax.plot(curve["n_train"], curve["micro_f1"], marker="o", label="F1 micro")
+ax.plot(curve["n_train"], curve["macro_f1"], marker="s", label="F1 macro")
+ax.set_xlabel("réponses d'entraînement (moyenne par pli)")
+ax.set_ylabel("F1 (validation croisée)")
+ax.set_ylim(0, 1)
+ax.set_title("Courbe d'apprentissage du codeur appris")
+ax.legend()
+fig.tight_layout()
+
+# %% [markdown]
+# Si la courbe monte encore à droite, coder davantage de réponses à la main améliorera le modèle ;
+# si elle est plate, c'est le codebook (ou l'accord entre codeurs) qui limite.
+
+# %% [markdown]
+# ## 3. Règles, modèle, combinaison : sur une partie tenue à l'écart
+#
+# Le codage humain est coupé **une fois** en apprentissage (70 %) et test (30 %). Le modèle
+# n'apprend que sur la première partie ; tous les codeurs sont jugés sur la seconde. La ligne
+# `human:…` compare les deux codeurs humains entre eux : c'est le plafond raisonnable.
+
+# %%
+held_out = evaluate_split(responses, human, codes=codes, random_state=RANDOM_STATE)
+print(held_out.attrs["split"])
+held_out.pivot(index="code", columns="coder", values="f1").loc[held_out["code"].unique()].round(2)
+
+# %% [markdown]
+# ## 4. Enregistrer le modèle
+#
+# Le modèle entraîné sur tout le codage humain est enregistré au format **skops** (pas de pickle) :
+# `transitions-analysis code NOUVELLE_SESSION --out DOSSIER --model` ce fichier l'applique à une
+# nouvelle session. Au chargement, tout type inattendu dans le fichier est refusé.
+
+# %%
+model = learn.LearningCoder(codes=codes, random_state=RANDOM_STATE).fit(texts, labels)
+learn.save_model(model, model_out)
+pd.Series(model.thresholds_, name="seuil de décision (validation croisée)").to_frame()
