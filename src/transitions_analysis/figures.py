@@ -489,7 +489,7 @@ FIGURES: dict[str, tuple[str, str, dict[str, Any]]] = {
 
 
 def draw_figures(tables: dict[str, pd.DataFrame], out_dir: str | Path | None = None, *, k: int = config.MIN_GROUP_SIZE,
-                 close: bool = True) -> dict[str, Any]:
+                 close: bool = True, formats: Sequence[str] = FORMATS) -> dict[str, Any]:
     """Draw every figure of :data:`FIGURES` from the synthesis ``tables``; save each under
     ``out_dir`` when given. Returns {name: {format: path}} when saving (figures closed unless
     ``close=False``), else {name: Figure}. A figure whose table is empty is skipped (logged)."""
@@ -506,7 +506,7 @@ def draw_figures(tables: dict[str, pd.DataFrame], out_dir: str | Path | None = N
         if out_dir is None:
             out[name] = fig
             continue
-        out[name] = save_figure(fig, name, out_dir)
+        out[name] = save_figure(fig, name, out_dir, formats=formats)
         if close:
             plt.close(fig)
     return out

@@ -190,11 +190,7 @@ def agreement_section(human_codings: pd.DataFrame | str | Path | None, response_
     table = agree.agreement_table(codings, n_boot=n_boot)
     if table.empty or int(table["n_units"].max() or 0) == 0:
         return None
-    from .figures import house_style
-
-    with house_style():
-        fig = agree.plot_alpha(table)
-    return table, fig
+    return table, agree.plot_alpha(table)
 
 
 def _agreement_sentence(table: pd.DataFrame) -> str:
@@ -476,8 +472,10 @@ def build_report(
     notebooks: bool = False,
     notebook_parameters: Mapping[str, Any] | None = None,
     notebooks_dir: str | Path = config.NOTEBOOKS_DIR,
+    notebooks_only: Sequence[str] | None = None,
     n_boot: int = 1000,
     sample: bool = False,
+    figure_formats: Sequence[str] = ("svg", "pdf", "png"),
 ) -> ReportResult:
     """Synthesis, tables, XLSX, figures, HTML (and notebooks) of coded ``tables`` under ``out_dir``.
 
@@ -497,13 +495,15 @@ def build_report(
     labels = syn.code_labels(codebook)
     synth = syn.synthesise(tables, k=k, labels=labels)
     table_paths = syn.write_tables(synth, out / "tables")
-    fig_paths = figs.draw_figures(synth, out / "figures", k=k)
+    if "png" not in figure_formats:
+        raise ValueError("le rapport HTML a besoin des figures PNG")
+    fig_paths = figs.draw_figures(synth, out / "figures", k=k, formats=figure_formats)
     agreement = agreement_section(human_codings, tables.responses["response_id"], n_boot=n_boot)
     titles = dict(syn.TABLE_TITLES_FR)
     xlsx_tables = dict(synth)
     if agreement is not None:
         table, fig = agreement
-        fig_paths[AGREEMENT_FIGURE] = figs.save_figure(fig, AGREEMENT_FIGURE, out / "figures")
+        fig_paths[AGREEMENT_FIGURE] = figs.save_figure(fig, AGREEMENT_FIGURE, out / "figures", formats=figure_formats)
         plt.close(fig)
         table_paths.update(syn.write_tables({AGREEMENT_TABLE: table}, out / "tables"))
         xlsx_tables[AGREEMENT_TABLE] = table
@@ -514,7 +514,7 @@ def build_report(
         params = {"TABLES_DIR": str((out / "tables").resolve()), "FIGURES_DIR": str((out / "figures").resolve()),
                   "REPORT_DIR": str(out.resolve()), "K": int(k), "SESSIONS": list(sessions or [])}
         params.update(notebook_parameters or {})
-        nb_results = run_notebooks(out, params, notebooks_dir=notebooks_dir)
+        nb_results = run_notebooks(out, params, notebooks_dir=notebooks_dir, only=notebooks_only)
     html = render_html(synth, out / "figures", k=k, agreement=agreement, notebooks=nb_results,
                        run_info=tables.run_info, summary=tables.summary, sessions=sessions, sample=sample,
                        self_note=_self_note(tables))

@@ -1,0 +1,180 @@
+"""The report on the hand-made coded fixture (fast), and on the sample corpus (slow, model)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html import unescape
+from html.parser import HTMLParser
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from transitions_analysis import config, report  # noqa: E402
+from transitions_analysis import synthesise as syn  # noqa: E402
+from transitions_analysis.cli import main  # noqa: E402
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts, self.ids, self.imgs = [], [], 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag == "img" and attrs.get("src", "").startswith("data:image/png;base64,"):
+            self.imgs += 1
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def parse(html: str) -> _Text:
+    p = _Text()
+    p.feed(html)
+    return p
+
+
+@pytest.fixture(scope="module")
+def built(fixtures_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("rapport")
+    tables = syn.read_coded(fixtures_dir / "synthesis")
+    return report.build_report(tables, out, k=3, n_boot=50), tables
+
+
+def test_report_writes_every_output(built):
+    result, _ = built
+    out = result.out_dir
+    assert result.html == out / "synthese.html" and result.xlsx == out / "synthese.xlsx"
+    assert sorted(p.name for p in (out / "tables").glob("*.csv")) == sorted(f"{s}.csv" for s in syn.TABLE_TITLES_FR)
+    for name in ("principes_par_role", "attentes_diagramme", "attentes_matrice", "principes_par_session",
+                 "programme_chronologie", "cooccurrences", "reponses_par_session", "reponses_par_role",
+                 "reponses_par_question"):
+        for fmt in ("svg", "pdf", "png"):
+            assert (out / "figures" / f"{name}.{fmt}").is_file(), (name, fmt)
+
+
+def test_html_sections_figures_and_quotes(built):
+    result, _ = built
+    html = unescape(result.html.read_text(encoding="utf-8"))
+    page = parse(html)
+    assert page.ids[:9] == ["chiffres", "retient", "attentes", "enjeux", "effets", "sessions", "accord", "donnees", "methode"]
+    text = " ".join(page.parts)
+    for heading in ("Chiffres clés", "Ce que chaque catégorie retient", "Ce que chaque catégorie attend des autres",
+                    "Enjeux et stratégies", "Effets observés", "Les données : ce qui a été lu"):
+        assert heading in text
+    assert page.imgs >= 9  # figures embedded: the page stands alone
+    assert "«\u00a0Que l'État coopère avec nous.\u00a0»" in html  # a shown quote (élus -> État, 3 people)
+    assert "Des élus disponibles pour les réunions de suivi." not in html  # withheld (État -> élus, 2 people)
+    assert "Citations masquées : moins de 3 répondant·es" in text
+    assert "seulement indicatif" in text  # the small-count warning, in French
+    assert "retraité" in text  # unmapped role label
+    assert "Pas de double codage humain" in text
+    assert "envers leur propre catégorie" in text  # the élu -> élus expectation, out of the matrix
+    assert "<script" not in html.lower()
+
+
+def test_html_key_figures(built):
+    result, _ = built
+    text = " ".join(parse(result.html.read_text(encoding="utf-8")).parts)
+    kpis = re.findall(r"(\d[\d,]*)\s+(sessions datées|territoires|participant·es \(répondant·es distinct·es\)|réponses analysées)", text)
+    assert dict((label, value) for value, label in kpis) == {
+        "sessions datées": "3", "territoires": "5", "participant·es (répondant·es distinct·es)": "17", "réponses analysées": "40"}
+
+
+def test_xlsx_one_sheet_per_table_in_french(built):
+    result, _ = built
+    sheets = pd.read_excel(result.xlsx, sheet_name=None)
+    assert list(sheets) == [t[:31] for t in syn.TABLE_TITLES_FR.values()]
+    matrix = sheets["Matrice des attentes"]
+    assert {"Qui attend", "De qui", "Répondant·es", "Citation 1"} <= set(matrix.columns)
+    assert int(matrix["Répondant·es"].sum()) == 17  # 3+1 élus, 3+2 agents, 3+1 socio, 2+1 État, 1 inconnu
+
+
+def test_no_personal_data_in_fixture_report(built):
+    result, tables = built
+    # role labels and territories are not personal data, but respondent ids must not be shown as names
+    html = result.html.read_text(encoding="utf-8")
+    assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", html)
+    assert not re.search(r"(?:\+33|0)[1-9](?:[ .-]?\d{2}){4}", html)
+
+
+def test_agreement_section_when_double_coding_exists(fixtures_dir, tmp_path):
+    tables = syn.read_coded(fixtures_dir / "synthesis")
+    rows = []
+    for rid in tables.responses["response_id"]:
+        for coder in ("codeuse_A", "codeur_B"):
+            code = "principle.cooperation" if (rid in ("R01", "R03", "R04") or (coder == "codeur_B" and rid == "R05")) else ""
+            rows.append({"response_id": rid, "coder": coder, "code": code})
+    human = pd.DataFrame(rows)
+    result = report.build_report(tables, tmp_path, k=3, human_codings=human, n_boot=20, figure_formats=("png",))
+    text = " ".join(parse(result.html.read_text(encoding="utf-8")).parts)
+    assert "α de Krippendorff" in text and "40 réponses codées par 2" in text
+    assert (tmp_path / "tables" / "accord_codeurs.csv").is_file()
+    assert (tmp_path / "figures" / "accord_codeurs.png").is_file()
+    assert "Accord entre codeurs" in pd.ExcelFile(result.xlsx).sheet_names
+
+
+def test_sessions_option_restricts_the_report(fixtures_dir, tmp_path):
+    tables = syn.read_coded(fixtures_dir / "synthesis")
+    result = report.build_report(tables, tmp_path, sessions=["2023"], n_boot=0, figure_formats=("png",))
+    prog = pd.read_csv(tmp_path / "tables" / "indicateurs_programme.csv", keep_default_na=False)
+    assert prog["year"].tolist() == ["2023", "total"]
+    assert "Sessions retenues pour ce rapport : 2023" in result.html.read_text(encoding="utf-8")
+
+
+def test_cli_report_on_a_coded_folder(fixtures_dir, tmp_path):
+    out = tmp_path / "r"
+    assert main(["report", str(fixtures_dir / "synthesis"), "--out", str(out), "--k", "2"]) == 0
+    m = pd.read_csv(out / "tables" / "matrice_attentes.csv", keep_default_na=False, dtype=str)
+    cell = m[(m["from_role"] == "etat") & (m["to_role"] == "elu")].iloc[0]
+    assert cell["withheld"] == "False" and cell["quote_1"] != ""  # k = 2 shows the two-person cell
+
+
+def test_cli_refuses_raw_and_bad_k(fixtures_dir, tmp_path, capsys):
+    assert main(["report", str(fixtures_dir / "synthesis"), "--out", str(config.RAW_DIR / "x")]) == 2
+    assert "data/raw" in capsys.readouterr().err
+    assert main(["report", str(fixtures_dir / "synthesis"), "--out", str(tmp_path), "--k", "0"]) == 2
+    assert main(["report", str(tmp_path / "absent"), "--out", str(tmp_path)]) == 2
+
+
+def test_work_dir_decision(tmp_path):
+    assert report.work_dir_for(config.REPORTS_DIR) == config.PROCESSED_DIR
+    assert report.work_dir_for(tmp_path) == tmp_path / "data"
+
+
+def _known_pii(feedback_dir) -> tuple[set[str], set[str]]:
+    """E-mails and full names written in the raw sample (read from the files themselves)."""
+    raw = "\n".join(p.read_text(encoding=enc, errors="ignore") for p in sorted(feedback_dir.iterdir())
+                    if p.suffix in (".csv", ".txt") for enc in (["cp1252"] if "framaforms" in p.name else ["utf-8"]))
+    emails = set(re.findall(r"[\w.+-]+@[\w-]+\.[\w.-]+\w", raw))
+    names = set()
+    frama = feedback_dir / "2021_questionnaire_framaforms.csv"
+    if frama.is_file():
+        df = pd.read_csv(frama, sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
+        for first, last in zip(df["Prénom"], df["Nom"]):
+            if first.strip() and last.strip():
+                names |= {f"{first.strip()} {last.strip()}", f"{last.strip()} {first.strip()}"}
+    return emails, names
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_sample_report_has_no_names_or_emails(tmp_path):
+    if not config.SAMPLE_FEEDBACK_DIR.is_dir():
+        pytest.skip("corpus d'exemple absent")
+    emails, names = _known_pii(config.SAMPLE_FEEDBACK_DIR)
+    assert emails, "the sample should hold e-mails to look for"
+    out = tmp_path / "rapport"
+    assert main(["report", str(config.SAMPLE_FEEDBACK_DIR), "--out", str(out), "--no-model"]) == 0
+    produced = [out / "synthese.html", *sorted((out / "tables").glob("*.csv"))]
+    blob = "\n".join(p.read_text(encoding="utf-8") for p in produced)
+    assert not [e for e in emails if e in blob]
+    assert not [n for n in names if re.search(rf"\b{re.escape(n)}\b", blob)]
+    shutil.rmtree(out / "data", ignore_errors=True)
