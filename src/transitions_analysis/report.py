@@ -96,6 +96,8 @@ def _fmt_number(value: Any, digits: int = 0) -> str:
         return ""
     if isinstance(value, (bool,)):
         return "oui" if value else "non"
+    if isinstance(value, float) and abs(value) < 0.5 * 10 ** -digits:
+        value = 0.0  # no « -0,00 »
     if isinstance(value, (int,)) or (isinstance(value, float) and digits == 0):
         return f"{value:,.0f}".replace(",", "\u202f")
     return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
@@ -171,7 +173,7 @@ def _png_data_uri(path: Path) -> str:
 
 
 def agreement_section(human_codings: pd.DataFrame | str | Path | None, response_ids: Iterable[str] | None = None,
-                      *, n_boot: int = 1000) -> tuple[pd.DataFrame, Any] | None:
+                      *, n_boot: int = 1000, labels: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, Any] | None:
     """Agreement table and alpha figure of the human double coding restricted to ``response_ids``;
     None when no coding, no agreement module or fewer than two coders on shared units."""
     if human_codings is None:
@@ -190,7 +192,7 @@ def agreement_section(human_codings: pd.DataFrame | str | Path | None, response_
     table = agree.agreement_table(codings, n_boot=n_boot)
     if table.empty or int(table["n_units"].max() or 0) == 0:
         return None
-    return table, agree.plot_alpha(table)
+    return table, agree.plot_alpha(table, labels=labels)
 
 
 def _agreement_sentence(table: pd.DataFrame) -> str:
@@ -244,8 +246,12 @@ def render_html(
     sessions: Sequence[str] | None = None,
     sample: bool = False,
     self_note: str = "",
+    labels: Mapping[str, str] | None = None,
 ) -> str:
     """The French one-pager as an HTML string (figures read from ``figures_dir`` and embedded)."""
+    from .synthesise import code_labels
+
+    labels = dict(labels) if labels is not None else code_labels()
     import jinja2
     from markupsafe import Markup, escape
 
@@ -313,7 +319,8 @@ def render_html(
         table = agreement[0]
         agreement_ctx = {
             "sentence": _agreement_sentence(table),
-            "table": html_table(table.assign(code=table["code"].replace({"__all__": "Ensemble des codes"})),
+            "table": html_table(table.assign(code=[("Ensemble des codes" if c == "__all__" else labels.get(c, c))
+                                                   for c in table["code"]]),
                                 ["code", "n_units", "n_coders", "percent_agreement", "krippendorff_alpha",
                                  "alpha_ci_low", "alpha_ci_high", "fleiss_kappa"]),
         }
@@ -426,6 +433,7 @@ def run_notebooks(
     work = out / "notebooks"
     work.mkdir(parents=True, exist_ok=True)
     exporter = HTMLExporter(exclude_input_prompt=True, exclude_output_prompt=True)
+    logging.getLogger("traitlets").setLevel(logging.ERROR)  # « alternative text is missing » on every figure
     results = []
     sources = [p for p in notebook_paths(notebooks_dir) if not only or p.stem in only or p.stem[:2] in only]
     with current_python_kernel() as kernel:
@@ -498,7 +506,7 @@ def build_report(
     if "png" not in figure_formats:
         raise ValueError("le rapport HTML a besoin des figures PNG")
     fig_paths = figs.draw_figures(synth, out / "figures", k=k, formats=figure_formats)
-    agreement = agreement_section(human_codings, tables.responses["response_id"], n_boot=n_boot)
+    agreement = agreement_section(human_codings, tables.responses["response_id"], n_boot=n_boot, labels=labels)
     titles = dict(syn.TABLE_TITLES_FR)
     xlsx_tables = dict(synth)
     if agreement is not None:
@@ -517,7 +525,7 @@ def build_report(
         nb_results = run_notebooks(out, params, notebooks_dir=notebooks_dir, only=notebooks_only)
     html = render_html(synth, out / "figures", k=k, agreement=agreement, notebooks=nb_results,
                        run_info=tables.run_info, summary=tables.summary, sessions=sessions, sample=sample,
-                       self_note=_self_note(tables))
+                       self_note=_self_note(tables), labels=labels)
     html_path = out / HTML_NAME
     html_path.write_text(html, encoding="utf-8")
     log.info("rapport écrit : %s", html_path)
