@@ -456,6 +456,7 @@ def run_notebooks(
                 status, error = "échec", f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
                 log.error("carnet %s en échec : %s", src.name, error)
             seconds = time.perf_counter() - started
+            log.info("carnet %s : %s en %.0f s", src.name, status, seconds)
             html_path = out / f"{src.stem}.html"
             if ipynb_out.is_file():
                 body, _ = exporter.from_notebook_node(nbformat.read(ipynb_out, as_version=4))
