@@ -36,7 +36,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__, config, schema
+from . import __version__, config
 from .errors import InputError
 
 log = logging.getLogger(__name__)
