@@ -267,3 +267,17 @@ def test_synthesise_all_tables_and_titles(coded, tmp_path):
     again = syn.write_tables(syn.synthesise(coded), tmp_path / "again")
     for stem, path in paths.items():
         assert path.read_bytes() == again[stem].read_bytes(), stem
+
+
+def test_same_question_in_two_exports_is_counted_once():
+    responses = pd.DataFrame({
+        "question_id": ["q_retenu", "qu-avez-vous-retenu", "q_effets", ""],
+        "question": ["Qu'avez-vous retenu de cette journée ?", "qu'avez-vous retenu de cette journee", "Quels effets ?", ""],
+        "respondent_id": ["P1", "P2", "P1", "P3"],
+        "source_file": ["a.csv", "b.xlsx", "a.csv", "c.txt"],
+    })
+    table = syn.answers_by_question(responses)
+    first = table.iloc[0]
+    assert first["answers"] == 2 and first["question_id"] == "q_retenu;qu-avez-vous-retenu"
+    assert first["question"] in {"Qu'avez-vous retenu de cette journée ?", "qu'avez-vous retenu de cette journee"}
+    assert len(table) == 3

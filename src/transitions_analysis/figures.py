@@ -446,7 +446,7 @@ def plot_answers(table: pd.DataFrame, *, by: str = "session", title: str | None 
         labels = [_role_label(r) for r in table["role"]]
         default_title, ylabel = "Réponses par catégorie d'acteurs", "Catégorie"
     elif by == "question":
-        labels = [textwrap.fill(f"{q or '(sans intitulé)'} [{qid or 'sans identifiant'}]", 52)
+        labels = [textwrap.fill(q if q else f"(sans intitulé) [{qid or 'sans identifiant'}]", 52)
                   for q, qid in zip(table["question"], table["question_id"])]
         default_title, ylabel = "Réponses par question", "Question"
     else:

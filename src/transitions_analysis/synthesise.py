@@ -761,15 +761,28 @@ def answers_by_role(responses: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["role", "role_label", "answers", "respondents", "share"])
 
 
+def _question_key(question: str, question_id: str) -> str:
+    """The same question worded alike in several exports: case, accents, punctuation ignored."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", str(question)).encode("ascii", "ignore").decode().casefold()
+    words = "".join(ch if ch.isalnum() else " " for ch in text).split()
+    return " ".join(words) if words else f"id:{question_id}"
+
+
 def answers_by_question(responses: pd.DataFrame) -> pd.DataFrame:
-    """Answers per question id (most answered first, ties by id). Columns: question_id, question
-    (the most frequent wording), answers, respondents, files."""
+    """Answers per question, the same wording in several exports counted once (case, accents and
+    punctuation ignored; a question without wording is grouped by its id); most answered first.
+    Columns: question_id (every id of that question, ';'-joined), question (the most frequent
+    wording), answers, respondents, files."""
+    keys = [_question_key(q, i) for q, i in zip(responses["question"].fillna(""), responses["question_id"].fillna(""))]
     rows = []
-    for qid, part in responses.groupby("question_id", sort=True):
+    for _, part in responses.assign(_key=keys).groupby("_key", sort=True):
         wording = part["question"].value_counts()
         wording = sorted(wording.index, key=lambda w: (-int(wording[w]), w))[0]
-        rows.append({"question_id": qid, "question": wording, "answers": len(part),
-                     "respondents": int(part["respondent_id"].nunique()), "files": ";".join(sorted(part["source_file"].unique()))})
+        rows.append({"question_id": ";".join(sorted(part["question_id"].astype(str).unique())), "question": wording,
+                     "answers": len(part), "respondents": int(part["respondent_id"].nunique()),
+                     "files": ";".join(sorted(part["source_file"].unique()))})
     out = pd.DataFrame(rows, columns=["question_id", "question", "answers", "respondents", "files"])
     return out.sort_values(["answers", "question_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
