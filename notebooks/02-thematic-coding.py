@@ -33,6 +33,7 @@ CODED_DIR = "../data/processed/code"
 HUMAN_CODINGS = "../data/raw/sample/human_codings.csv"
 MODEL_OUT = "../data/processed/models/codeur_appris.skops"
 N_REVIEW = 25
+MIN_CODED = 30
 N_SPLITS = 3
 RANDOM_STATE = 20210
 
@@ -41,6 +42,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import display
 
 from transitions_analysis import config, learn
 from transitions_analysis.codebook import load_codebook
@@ -85,24 +87,30 @@ review.head(N_REVIEW)[["response_id", "label", "sources", "rule_score", "model_s
 # l'a pas vue.
 
 # %%
-human = learn.read_human_codings(human_path)
+human = learn.read_human_codings(human_path) if human_path.is_file() else pd.DataFrame(columns=["response_id", "coder", "code"])
 codes = [c for c in EVALUATED_CODES if c in set(human["code"])]
-texts, labels = learn.training_table(responses, human, codes=codes)
-print(f"{len(texts)} réponses codées à la main, {human['coder'].nunique()} codeurs")
-cv_scores = learn.evaluate_coder(texts, labels, n_splits=N_SPLITS, random_state=RANDOM_STATE)
+texts, labels = learn.training_table(responses, human, codes=codes) if codes else ([], pd.DataFrame())
+enough = len(texts) >= MIN_CODED
+print(f"{len(texts)} réponses de ce dossier codées à la main ({human['coder'].nunique()} codeurs)")
+if not enough:
+    print(f"Moins de {MIN_CODED} réponses codées à la main parmi ces réponses : pas d'évaluation ni de modèle ici. "
+          "Codez un échantillon (par exemple dans votre logiciel QDA, puis import-qdpx) et relancez le carnet.")
+cv_scores = learn.evaluate_coder(texts, labels, n_splits=N_SPLITS, random_state=RANDOM_STATE) if enough else None
 cv_scores
 
 # %%
-curve = learn.learning_curve(texts, labels, train_sizes=(0.25, 0.5, 0.75, 1.0), n_splits=N_SPLITS, random_state=RANDOM_STATE)
-fig, ax = plt.subplots(figsize=(4.5, 3))
-ax.plot(curve["n_train"], curve["micro_f1"], marker="o", label="F1 micro")
-ax.plot(curve["n_train"], curve["macro_f1"], marker="s", label="F1 macro")
-ax.set_xlabel("réponses d'entraînement (moyenne par pli)")
-ax.set_ylabel("F1 (validation croisée)")
-ax.set_ylim(0, 1)
-ax.set_title("Courbe d'apprentissage du codeur appris")
-ax.legend()
-fig.tight_layout()
+if enough:
+    curve = learn.learning_curve(texts, labels, train_sizes=(0.25, 0.5, 0.75, 1.0), n_splits=N_SPLITS,
+                                 random_state=RANDOM_STATE)
+    fig, ax = plt.subplots(figsize=(4.5, 3))
+    ax.plot(curve["n_train"], curve["micro_f1"], marker="o", label="F1 micro")
+    ax.plot(curve["n_train"], curve["macro_f1"], marker="s", label="F1 macro")
+    ax.set_xlabel("réponses d'entraînement (moyenne par pli)")
+    ax.set_ylabel("F1 (validation croisée)")
+    ax.set_ylim(0, 1)
+    ax.set_title("Courbe d'apprentissage du codeur appris")
+    ax.legend()
+    fig.tight_layout()
 
 # %% [markdown]
 # Si la courbe monte encore à droite, coder davantage de réponses à la main améliorera le modèle ;
@@ -116,9 +124,10 @@ fig.tight_layout()
 # `human:…` compare les deux codeurs humains entre eux : c'est le plafond raisonnable.
 
 # %%
-held_out = evaluate_split(responses, human, codes=codes, random_state=RANDOM_STATE)
-print(held_out.attrs["split"])
-held_out.pivot(index="code", columns="coder", values="f1").loc[held_out["code"].unique()].round(2)
+if enough:
+    held_out = evaluate_split(responses, human, codes=codes, random_state=RANDOM_STATE)
+    print(held_out.attrs["split"])
+    display(held_out.pivot(index="code", columns="coder", values="f1").loc[held_out["code"].unique()].round(2))
 
 # %% [markdown]
 # ## 4. Enregistrer le modèle
@@ -128,6 +137,7 @@ held_out.pivot(index="code", columns="coder", values="f1").loc[held_out["code"].
 # nouvelle session. Au chargement, tout type inattendu dans le fichier est refusé.
 
 # %%
-model = learn.LearningCoder(codes=codes, random_state=RANDOM_STATE).fit(texts, labels)
-learn.save_model(model, model_out)
-pd.Series(model.thresholds_, name="seuil de décision (validation croisée)").to_frame()
+if enough:
+    model = learn.LearningCoder(codes=codes, random_state=RANDOM_STATE).fit(texts, labels)
+    learn.save_model(model, model_out)
+    display(pd.Series(model.thresholds_, name="seuil de décision (validation croisée)").to_frame())

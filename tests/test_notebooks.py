@@ -48,3 +48,17 @@ def test_synthesis_notebooks_execute_on_the_fixture(fixtures_dir, tmp_path):
     assert (tmp_path / "figures" / "attentes_diagramme.svg").is_file()
     html = (tmp_path / "05-publication-figures.html").read_text(encoding="utf-8")
     assert "Figures pour la publication" in html and "In&nbsp;[" not in html
+
+
+@pytest.mark.slow
+def test_coding_notebook_runs_without_a_matching_human_coding(fixtures_dir, tmp_path):
+    """On a new session nobody coded yet, notebook 02 says so instead of failing."""
+    coded = fixtures_dir / "synthesis"
+    params = {"CODED_DIR": str(coded), "HUMAN_CODINGS": str(tmp_path / "absent.csv"),
+              "MODEL_OUT": str(tmp_path / "models" / "m.skops")}
+    results = report.run_notebooks(tmp_path, params, only=["02"])
+    assert [r["status"] for r in results] == ["ok"], [r["error"] for r in results]
+    nb = nbformat.read(tmp_path / "notebooks" / "02-thematic-coding.ipynb", as_version=4)
+    outputs = "".join(str(o) for c in nb.cells for o in c.get("outputs", []))
+    assert "pas d'évaluation ni de modèle ici" in outputs
+    assert not (tmp_path / "models" / "m.skops").exists()
