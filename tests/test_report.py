@@ -178,3 +178,18 @@ def test_sample_report_has_no_names_or_emails(tmp_path):
     assert not [e for e in emails if e in blob]
     assert not [n for n in names if re.search(rf"\b{re.escape(n)}\b", blob)]
     shutil.rmtree(out / "data", ignore_errors=True)
+
+
+def test_xlsx_is_byte_identical_across_runs(tmp_path):
+    import time
+
+    import pandas as pd
+
+    from transitions_analysis.report import write_xlsx
+
+    tables = {"principes": pd.DataFrame({"code": ["principle.value"], "part": [0.25]})}
+    first = write_xlsx(tables, tmp_path / "a.xlsx", titles={"principes": "Principes par rôle"}).read_bytes()
+    time.sleep(1.1)  # openpyxl stamps the save time at one-second resolution
+    second = write_xlsx(tables, tmp_path / "b.xlsx", titles={"principes": "Principes par rôle"}).read_bytes()
+    assert first == second
+    assert pd.read_excel(tmp_path / "a.xlsx", sheet_name="Principes par rôle").iloc[0, 0] == "principle.value"

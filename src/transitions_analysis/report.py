@@ -151,7 +151,30 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, titles: 
                                     int(df[col].astype(str).str.len().quantile(0.9)) + 2 if len(df) else 0))
                 sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = width
             sheet.freeze_panes = "A2"
+    _make_xlsx_deterministic(path)
     return path
+
+
+_XLSX_FIXED_DATE = "2021-01-01T00:00:00Z"
+
+
+def _make_xlsx_deterministic(path: Path) -> None:
+    """Rewrite an openpyxl workbook so that the same tables give the same bytes: openpyxl stamps
+    the save time into docProps/core.xml and into every zip entry."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as zin:
+        members = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    stamp = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zout:
+        for info, data in members:
+            if info.filename == "docProps/core.xml":
+                data = stamp.sub(rb"\g<1>" + _XLSX_FIXED_DATE.encode() + rb"\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            zout.writestr(fixed, data)
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
