@@ -31,17 +31,12 @@ SESSIONS = []
 USE_CACHE = True
 
 # %%
-from pathlib import Path
 
 import pandas as pd
 
 from transitions_analysis import config, ingest, synthesise
 
-
-def chemin(p: str) -> Path:
-    """Un chemin du carnet : relatif au dossier notebooks/ s'il n'est pas absolu."""
-    p = Path(p)
-    return p if p.is_absolute() else (config.NOTEBOOKS_DIR / p).resolve()
+chemin = config.notebook_path  # un chemin des paramètres : relatif à notebooks/ sauf s'il est absolu
 
 
 pd.set_option("display.max_colwidth", 90)

@@ -38,7 +38,6 @@ N_SPLITS = 3
 RANDOM_STATE = 20210
 
 # %%
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -49,11 +48,7 @@ from transitions_analysis.codebook import load_codebook
 from transitions_analysis.combine import review_table
 from transitions_analysis.evaluate import EVALUATED_CODES, evaluate_split
 
-
-def chemin(p: str) -> Path:
-    """Un chemin du carnet : relatif au dossier notebooks/ s'il n'est pas absolu."""
-    p = Path(p)
-    return p if p.is_absolute() else (config.NOTEBOOKS_DIR / p).resolve()
+chemin = config.notebook_path  # un chemin des paramètres : relatif à notebooks/ sauf s'il est absolu
 
 
 pd.set_option("display.max_colwidth", 90)

@@ -39,18 +39,13 @@ DISAGREEMENTS_OUT = "../data/processed/agreement/desaccords.xlsx"
 N_BOOT = 1000
 
 # %%
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from transitions_analysis import agree, config, datasets
 
-
-def chemin(p: str) -> Path:
-    """Un chemin du carnet : relatif au dossier notebooks/ s'il n'est pas absolu."""
-    p = Path(p)
-    return p if p.is_absolute() else (config.NOTEBOOKS_DIR / p).resolve()
+chemin = config.notebook_path  # un chemin des paramètres : relatif à notebooks/ sauf s'il est absolu
 
 
 pd.set_option("display.max_colwidth", 80)

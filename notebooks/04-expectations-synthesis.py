@@ -35,18 +35,13 @@ K = 3
 N_QUOTES = 3
 
 # %%
-from pathlib import Path
 
 import pandas as pd
 from IPython.display import Markdown, display
 
 from transitions_analysis import config, synthesise
 
-
-def chemin(p: str) -> Path:
-    """Un chemin du carnet : relatif au dossier notebooks/ s'il n'est pas absolu."""
-    p = Path(p)
-    return p if p.is_absolute() else (config.NOTEBOOKS_DIR / p).resolve()
+chemin = config.notebook_path  # un chemin des paramètres : relatif à notebooks/ sauf s'il est absolu
 
 
 pd.set_option("display.max_colwidth", 120)

@@ -27,17 +27,13 @@ SESSIONS = []
 K = 3
 
 # %%
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 
 from transitions_analysis import config, figures, synthesise
 
 
-def chemin(p: str) -> Path:
-    """Un chemin du carnet : relatif au dossier notebooks/ s'il n'est pas absolu."""
-    p = Path(p)
-    return p if p.is_absolute() else (config.NOTEBOOKS_DIR / p).resolve()
+chemin = config.notebook_path  # un chemin des paramètres : relatif à notebooks/ sauf s'il est absolu
 
 
 tables = synthesise.select_sessions(synthesise.read_coded(chemin(CODED_DIR)), SESSIONS)

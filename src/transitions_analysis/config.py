@@ -57,3 +57,9 @@ RANDOM_STATE = 20210
 
 # Rule coder: negation and expectation cues, small-word equivalents (researcher-editable YAML).
 CODING_CUES = PACKAGE_DATA_DIR / "coding_cues.yaml"
+
+
+def notebook_path(path: str | os.PathLike) -> Path:
+    """A path written in a notebook's parameters: relative to ``notebooks/`` unless absolute."""
+    path = Path(path)
+    return path if path.is_absolute() else (NOTEBOOKS_DIR / path).resolve()
