@@ -29,8 +29,8 @@ report: $(STAMP) ## run the whole pipeline on the sample data and write reports/
 test: $(STAMP) ## run the test suite (also creates the environment when missing)
 	$(BIN)/python -m pytest -q
 
-lab: $(STAMP) ## open JupyterLab on notebooks/ with the package importable
-	$(BIN)/jupytext --sync notebooks/*.py
+lab: $(STAMP) ## open JupyterLab on notebooks/ with the package importable (.py paired with .ipynb)
+	@for f in notebooks/[0-9]*.py; do test -f "$${f%.py}.ipynb" || $(BIN)/jupytext --quiet --to ipynb "$$f"; done
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 bench: $(STAMP) ## run the benchmarks (prints speed and memory figures)
