@@ -220,7 +220,7 @@ def plot_principles_by_group(
     top = min(100.0, max(10.0, np.ceil(top / 10) * 10))
     with house_style():
         fig, axes = plt.subplots(len(codes), 1, sharex=True, sharey=True, squeeze=False,
-                                 figsize=(DOUBLE_WIDTH, 0.95 * len(codes) + 1.1))
+                                 figsize=(DOUBLE_WIDTH, 1.1 * len(codes) + 1.1))
         x = np.arange(len(groups))
         for ax, code in zip(axes[:, 0], codes):
             d = data[data["code"] == code].set_index(by).reindex(groups)
@@ -230,7 +230,8 @@ def plot_principles_by_group(
             ax.plot(x, d["share"] * 100, marker=PRINCIPLE_MARKERS.get(code, "o"), color=color)
             ax.set_ylim(0, top)
             ax.grid(axis="y")
-            ax.text(0.005, 0.97, label, transform=ax.transAxes, ha="left", va="top", fontsize=7.5, fontweight="bold", color="#222222")
+            # above the panel, not inside it: a share near 100 % would sit under the label
+            ax.set_title(label, loc="left", fontsize=7.5, fontweight="bold", color="#222222", pad=2)
         if by == "session":
             ticks = [f"{date_fr(g)[:5]}\n{g[:4]}\n(n = {int(n[g])})" for g in groups]
         else:
