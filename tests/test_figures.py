@@ -94,7 +94,7 @@ def test_principles_by_session_panels(tables):
     fig = figures.plot_principles_by_group(tables["principes_par_session"], by="session")
     axes = [a for a in fig.axes]
     assert len(axes) == 4
-    assert [t for a in axes for t in texts(a)] == ["Engagement", "Coopération", "Approche systémique", "Valeur créée"]
+    assert [a.get_title(loc="left") for a in axes] == ["Engagement", "Coopération", "Approche systémique", "Valeur créée"]
     assert ticklabels(axes[-1].xaxis) == ["21/09\n2022\n(n = 6)", "16/11\n2022\n(n = 5)", "15/03\n2023\n(n = 5)"]
     line = axes[1].get_lines()[0]
     assert np.allclose(line.get_ydata(), [400 / 6, 20, 20])  # cooperation: 4/6, 1/5, 1/5
