@@ -436,9 +436,17 @@ def mention_table(
 ) -> pd.DataFrame:
     """Roles x codes contingency table: cell = number of respondents of the role who mention the
     code (index role, columns code). A respondent may count in several columns."""
+    return _mentions(_role_shares(responses, codings, roles=roles, codes=codes, include_negated=include_negated), roles, codes)
+
+
+def _role_shares(responses, codings, *, roles, codes, include_negated) -> pd.DataFrame:
     shares = code_shares(responses, codings, by="role", codes=codes, include_total=False, include_negated=include_negated)
-    shares = shares[shares["role"].isin(list(roles))]
-    t = shares.pivot(index="role", columns="code", values="mentioning").reindex(index=[r for r in roles if r in set(shares["role"])], columns=list(codes))
+    return shares[shares["role"].isin(list(roles))]
+
+
+def _mentions(shares: pd.DataFrame, roles: Sequence[str], codes: Sequence[str]) -> pd.DataFrame:
+    t = shares.pivot(index="role", columns="code", values="mentioning").reindex(
+        index=[r for r in roles if r in set(shares["role"])], columns=list(codes))
     return t.fillna(0).astype(int)
 
 
@@ -464,10 +472,8 @@ def role_principle_association(
     Columns: test, table, n, rows, cols (non-empty rows/columns tested), chi2, dof, p_value,
     cramers_v, min_expected, share_small_expected, small_expected, warning.
     """
-    rows = [_chi2_row(ROLES_X_PRINCIPLES, "répondant·es mentionnant chaque principe, par rôle",
-                      mention_table(responses, codings, roles=roles, codes=codes, include_negated=include_negated))]
-    shares = code_shares(responses, codings, by="role", codes=codes, include_total=False, include_negated=include_negated)
-    shares = shares[shares["role"].isin(list(roles))]
+    shares = _role_shares(responses, codings, roles=roles, codes=codes, include_negated=include_negated)
+    rows = [_chi2_row(ROLES_X_PRINCIPLES, "répondant·es mentionnant chaque principe, par rôle", _mentions(shares, roles, codes))]
     for code in codes:
         s = shares[shares["code"] == code].set_index("role")
         t = pd.DataFrame({"mentionne": s["mentioning"], "ne mentionne pas": s["respondents"] - s["mentioning"]})

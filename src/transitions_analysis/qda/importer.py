@@ -411,15 +411,22 @@ def import_qdpx(
         return _import_project(root, archive, report, where=where, path=path, codebook=codebook, segments=segments)
 
 
-def _import_project(root, archive, report: Report, *, where: str, path: Path, codebook: Any, segments: Any) -> QDAImport:
-    if _local(root) != "Project":
-        raise QDAError(f"élément racine <{_local(root) or root.tag}> au lieu de <Project> : pas un projet REFI-QDA", path=where)
-    namespace = etree.QName(root).namespace
-    if namespace != NS_PROJECT:
-        report.add(f"{where} : espace de noms « {namespace or 'aucun'} » au lieu de {NS_PROJECT}, lu quand même")
+def _check_root(root, element: str, namespace: str, what: str, report: Report, *, where: str, path) -> str | None:
+    """Refuse a file whose root is not ``element``; report (and tolerate) another namespace and an
+    empty ``<Sets/>``. Returns the file's namespace."""
+    if _local(root) != element:
+        raise QDAError(f"élément racine <{_local(root) or root.tag}> au lieu de <{element}> : pas {what} REFI-QDA", path=path)
+    found = etree.QName(root).namespace
+    if found != namespace:
+        report.add(f"{where} : espace de noms « {found or 'aucun'} » au lieu de {namespace}, lu quand même")
     sets = _kid(root, "Sets")
     if sets is not None and not len(sets):
         report.add(f"{where} : élément <Sets/> vide (non conforme au schéma), ignoré", level=logging.INFO)
+    return found
+
+
+def _import_project(root, archive, report: Report, *, where: str, path: Path, codebook: Any, segments: Any) -> QDAImport:
+    namespace = _check_root(root, "Project", NS_PROJECT, "un projet", report, where=where, path=where)
     errors = schema_errors(root, "project") if namespace == NS_PROJECT else []
     other = [e for e in errors if "Sets" not in e]
     if other:
@@ -766,14 +773,7 @@ def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT
     if data.startswith(b"PK\x03\x04"):
         raise QDAError("ceci est une archive ZIP (projet .qdpx ?) et non un codebook .qdc : utilisez import-qdpx", path=path)
     root = parse_xml(data, where=str(path))
-    if _local(root) != "CodeBook":
-        raise QDAError(f"élément racine <{_local(root) or root.tag}> au lieu de <CodeBook> : pas un codebook REFI-QDA", path=path)
-    namespace = etree.QName(root).namespace
-    if namespace != NS_CODEBOOK:
-        report.add(f"{where} : espace de noms « {namespace or 'aucun'} » au lieu de {NS_CODEBOOK}, lu quand même")
-    sets = _kid(root, "Sets")
-    if sets is not None and not len(sets):
-        report.add(f"{where} : élément <Sets/> vide (non conforme au schéma), ignoré", level=logging.INFO)
+    namespace = _check_root(root, "CodeBook", NS_CODEBOOK, "un codebook", report, where=where, path=path)
     if namespace == NS_CODEBOOK:
         other = [e for e in schema_errors(root, "codebook") if "Sets" not in e]
         if other:
