@@ -51,7 +51,7 @@ import pandas as pd
 import yaml
 
 from . import config
-from .errors import MSG_MISSING_COLUMN, InputError
+from .errors import MSG_MISSING_COLUMN, InputError, yaml_error_line
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ def load_anonymisation_rules(path: str | Path | None = None) -> AnonymisationRul
     except FileNotFoundError as exc:
         raise InputError("fichier de règles d'anonymisation introuvable", path=path) from exc
     except yaml.YAMLError as exc:
-        raise InputError(f"YAML invalide : {exc}", path=path) from exc
+        raise InputError(f"YAML invalide : {exc}", path=path, line=yaml_error_line(exc)) from exc
     if not isinstance(raw, Mapping):
         raise InputError("les règles d'anonymisation doivent être un dictionnaire", path=path)
     unknown = sorted(set(raw) - _RULE_KEYS)

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from . import config
-from .errors import CodebookError
+from .errors import CodebookError, yaml_error_line
 
 TOP_KEYS = ("name", "version", "language", "description", "codes")
 CODE_KEYS = ("id", "label", "description", "include", "exclude", "examples", "color", "patterns")
@@ -197,9 +197,8 @@ def parse_codebook(text: str, *, path: str = "<codebook>") -> Codebook:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
         raise CodebookError(f"YAML illisible : {getattr(exc, 'problem', exc)}", path=path,
-                            line=mark.line + 1 if mark else None) from exc
+                            line=yaml_error_line(exc)) from exc
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
         raise CodebookError("le codebook doit être un dictionnaire (name, version, codes...)", path=path, line=1)
     top = _mapping_nodes(root)

@@ -59,8 +59,10 @@ class QDAError(InputError):
     """Invalid or hostile REFI-QDA file (.qdpx / .qdc)."""
 
 
-class NotFittedError(TransitionsAnalysisError):
-    """Raised by helpers when a model is used before fitting (estimators use sklearn's own)."""
+def yaml_error_line(exc: Exception) -> int | None:
+    """The 1-based line a PyYAML error points at (``problem_mark``), when it gives one."""
+    mark = getattr(exc, "problem_mark", None)
+    return mark.line + 1 if mark is not None else None
 
 
 # Message templates shared by several modules (keep wording consistent, French for users).

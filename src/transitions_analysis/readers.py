@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from .errors import MSG_MISSING_COLUMN, MSG_NO_TEXT_COLUMN, MSG_UNREADABLE_ENCODING, InputError, MappingError
+from .errors import MSG_MISSING_COLUMN, MSG_NO_TEXT_COLUMN, MSG_UNREADABLE_ENCODING, InputError, MappingError, yaml_error_line
 from .ids import stable_hash
 from .roles import RoleTable, fold, tokens
 
@@ -217,11 +217,8 @@ def load_mapping(path: Path, *, for_table: bool) -> Mapping:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
         raise MappingError(
-            f"YAML illisible ({getattr(exc, 'problem', None) or exc})",
-            path=path,
-            line=mark.line + 1 if mark is not None else None,
+            f"YAML illisible ({getattr(exc, 'problem', None) or exc})", path=path, line=yaml_error_line(exc)
         ) from exc
     except UnicodeDecodeError as exc:
         raise MappingError("le fichier de correspondance doit être en UTF-8", path=path) from exc

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from . import config
-from .errors import InputError
+from .errors import InputError, yaml_error_line
 from .schema import ROLES, UNKNOWN_ROLE
 
 _TOP_KEYS = {"priority", "roles", "facilitators"}
@@ -179,11 +179,8 @@ def _load(path: Path) -> RoleTable:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
         raise InputError(
-            f"YAML illisible ({getattr(exc, 'problem', exc)})",
-            path=path,
-            line=mark.line + 1 if mark is not None else None,
+            f"YAML illisible ({getattr(exc, 'problem', exc)})", path=path, line=yaml_error_line(exc)
         ) from exc
     return parse_role_table(data, path=str(path))
 

@@ -39,7 +39,7 @@ import yaml
 
 from . import config, schema
 from .codebook import Codebook, load_codebook, parse_pattern
-from .errors import InputError
+from .errors import InputError, yaml_error_line
 from .ids import make_segment_id
 from .roles import fold as _fold_text
 
@@ -157,8 +157,7 @@ def load_cues(path: str | Path | None = None) -> Cues:
     except FileNotFoundError:
         raise InputError("fichier de marqueurs introuvable", path=path) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"YAML illisible : {exc}", path=path, line=mark.line + 1 if mark else None) from None
+        raise InputError(f"YAML illisible : {exc}", path=path, line=yaml_error_line(exc)) from None
     return parse_cues(data, path=str(path))
 
 
