@@ -75,17 +75,15 @@ def review_table(codings: pd.DataFrame, responses: pd.DataFrame | None = None, *
         return pd.DataFrame(columns=columns)
     machine["segment_id"] = machine["segment_id"].fillna("").astype(str)
     machine["negated"] = machine["negated"].astype(str).str.lower().isin(("true", "1"))
-    grouped = machine.groupby(["response_id", "segment_id", "code"], sort=True)
-    table = grouped.agg(
+    keys = ["response_id", "segment_id", "code"]
+    table = machine.groupby(keys, sort=True).agg(
         sources=("source", lambda s: "+".join(sorted(set(s)))),
-        rule_score=("score", lambda s: np.nan),
-        model_score=("score", lambda s: np.nan),
         negated=("negated", "any"),
         evidence=("evidence", "first"),
-    ).reset_index()
-    for source, column in (("rule", "rule_score"), ("model", "model_score")):
-        scores = machine[machine["source"] == source].groupby(["response_id", "segment_id", "code"])["score"].max()
-        table[column] = [scores.get(k, np.nan) for k in zip(table["response_id"], table["segment_id"], table["code"])]
+    )
+    scores = machine.pivot_table(index=keys, columns="source", values="score", aggfunc="max")
+    scores = scores.reindex(columns=list(MACHINE_SOURCES)).rename(columns=lambda s: f"{s}_score")
+    table = table.join(scores).reset_index()
     both_available = machine["source"].nunique() > 1
     best = table[["rule_score", "model_score"]].max(axis=1)
     single = ~table["sources"].str.contains("+", regex=False)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -445,13 +446,15 @@ def learning_curve(
 # Safe persistence (skops)
 
 
-def _expected_types() -> set[str]:
-    """The exact set of non-default types a saved LearningCoder contains (found by saving one)."""
+@lru_cache(maxsize=1)
+def _expected_types() -> frozenset[str]:
+    """The exact set of non-default types a saved LearningCoder contains (found by saving one
+    tiny model, once per process)."""
     import skops.io as sio
 
     demo = LearningCoder(codes=["a"], min_positives=1, cv=2, random_state=0)
     demo.fit(["un texte", "autre texte", "encore un", "dernier"], pd.DataFrame({"a": [1, 0, 1, 0]}))
-    return set(sio.get_untrusted_types(data=sio.dumps(demo)))
+    return frozenset(sio.get_untrusted_types(data=sio.dumps(demo)))
 
 
 def save_model(model: LearningCoder, path: str | Path) -> Path:
@@ -491,13 +494,6 @@ def load_model(path: str | Path) -> LearningCoder:
     if not isinstance(model, LearningCoder):
         raise InputError(f"le fichier ne contient pas un LearningCoder mais {type(model).__name__}", path=path)
     return model
-
-
-def model_bytes(model: LearningCoder) -> bytes:
-    """The skops serialisation of a fitted model (used to hash and cache models)."""
-    import skops.io as sio
-
-    return sio.dumps(model)
 
 
 # ---------------------------------------------------------------------------------------------

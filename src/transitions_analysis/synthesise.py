@@ -769,10 +769,9 @@ def answers_by_role(responses: pd.DataFrame) -> pd.DataFrame:
 
 def _question_key(question: str, question_id: str) -> str:
     """The same question worded alike in several exports: case, accents, punctuation ignored."""
-    import unicodedata
+    from .roles import fold
 
-    text = unicodedata.normalize("NFKD", str(question)).encode("ascii", "ignore").decode().casefold()
-    words = "".join(ch if ch.isalnum() else " " for ch in text).split()
+    words = "".join(ch if ch.isalnum() else " " for ch in fold(question)).split()
     return " ".join(words) if words else f"id:{question_id}"
 
 
