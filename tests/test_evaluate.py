@@ -4,33 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from french_examples import COOPERATION, OFF_TOPIC
+
 from transitions_analysis import schema
 from transitions_analysis.evaluate import evaluate_split, response_labels, split_human_coding
 
-COOP = [
-    "Il faut coopérer davantage entre communes voisines.",
-    "La coopération avec la DDT a été précieuse.",
-    "Travailler ensemble, enfin, entre services.",
-    "Nous coopérons avec les associations depuis un an.",
-    "Coopération intercommunale renforcée grâce à l'atelier.",
-    "On a appris à coopérer au lieu de se renvoyer la balle.",
-    "Les élus coopèrent mieux avec les agents.",
-    "Une vraie culture de la coopération à construire.",
-    "Coopérer avec les voisins, c'est la clé.",
-    "Partenariat et coopération avec la chambre d'agriculture.",
-]
-OTHER = [
-    "Journée trop longue en visio.",
-    "Merci pour l'accueil et le café.",
-    "Le son était mauvais l'après-midi.",
-    "Rien de particulier à signaler.",
-    "Les horaires ne convenaient pas.",
-    "Salle trop petite pour le groupe.",
-    "Trop de diapositives le matin.",
-    "Le déjeuner était bon.",
-    "Pas eu le temps de tout noter.",
-    "Bonne ambiance générale.",
-]
+COOP = COOPERATION
+OTHER = OFF_TOPIC
 
 
 def _data():

@@ -8,6 +8,8 @@ import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from french_examples import COOPERATION, OFF_TOPIC, VALUE
+
 from transitions_analysis import learn
 from transitions_analysis.errors import InputError
 from transitions_analysis.learn import LearningCoder, ThresholdedOneVsRest
@@ -29,34 +31,9 @@ def test_sklearn_contract(estimator, check):
 
 
 # Small hand-written French corpus: cooperation vs evaluation vs neither.
-COOP = [
-    "Il faut coopérer davantage entre communes voisines.",
-    "La coopération avec la DDT a été précieuse.",
-    "Travailler ensemble, enfin, entre services.",
-    "Nous coopérons avec les associations du territoire depuis un an.",
-    "Coopération intercommunale renforcée grâce à l'atelier.",
-    "On a appris à coopérer au lieu de se renvoyer la balle.",
-    "Les élus coopèrent mieux avec les agents.",
-    "Une vraie culture de la coopération à construire.",
-]
-EVAL = [
-    "Évaluer les effets de nos actions dans la durée.",
-    "Il nous manque des indicateurs pour évaluer la valeur créée.",
-    "L'évaluation doit venir dès le début du projet.",
-    "Mesurer les effets utiles, pas seulement les dépenses.",
-    "On évalue trop tard, quand tout est fini.",
-    "Des indicateurs simples pour suivre les effets.",
-    "Évaluation participative avec les habitants.",
-    "La valeur créée se voit sur le long terme.",
-]
-OTHER = [
-    "Journée trop longue en visio.",
-    "Merci pour l'accueil et le café.",
-    "Le son était mauvais l'après-midi.",
-    "Rien de particulier à signaler.",
-    "Les horaires ne convenaient pas.",
-    "Salle trop petite pour le groupe.",
-]
+COOP = COOPERATION[:8]
+EVAL = VALUE
+OTHER = OFF_TOPIC[:6]
 
 
 def _corpus():
