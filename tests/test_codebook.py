@@ -10,7 +10,7 @@ from transitions_analysis import schema
 from transitions_analysis.codebook import dump_codebook, load_codebook, parse_codebook, parse_pattern
 from transitions_analysis.errors import CodebookError
 
-CONTRACT = set(schema.PRINCIPLES + schema.ACTOR_CODES + (schema.EXPECTATION_CODE,) + schema.OUTCOME_CODES)
+CONTRACT = set(schema.CONTRACT_CODES)
 
 GOOD = """\
 name: test

@@ -22,7 +22,7 @@ from .learn import LearningCoder, human_labels, scores_table
 
 log = logging.getLogger(__name__)
 
-EVALUATED_CODES: tuple[str, ...] = schema.PRINCIPLES + schema.ACTOR_CODES + (schema.EXPECTATION_CODE,) + schema.OUTCOME_CODES
+EVALUATED_CODES: tuple[str, ...] = schema.CONTRACT_CODES
 
 
 def split_human_coding(

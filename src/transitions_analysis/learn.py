@@ -518,9 +518,8 @@ def train_from_human_coding(
     from .ids import stable_hash
 
     if codes is None:
-        contract = schema.PRINCIPLES + schema.ACTOR_CODES + (schema.EXPECTATION_CODE,) + schema.OUTCOME_CODES
         used = set(human_codings["code"].dropna().astype(str))
-        codes = [c for c in contract if c in used]
+        codes = [c for c in schema.CONTRACT_CODES if c in used]
     if not codes:
         return None
     texts, labels = training_table(responses, human_codings, codes=codes)

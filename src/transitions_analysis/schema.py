@@ -44,6 +44,8 @@ OUTCOME_CODES: tuple[str, ...] = (
     "outcome.key_actors",
     "outcome.financial",
 )
+#: Every code of the contract, in its order (principles, actors, expectation, outcomes).
+CONTRACT_CODES: tuple[str, ...] = PRINCIPLES + ACTOR_CODES + (EXPECTATION_CODE,) + OUTCOME_CODES
 
 # name -> description. Order is the column order on disk.
 RESPONSES: dict[str, str] = {
