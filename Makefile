@@ -26,7 +26,8 @@ env: $(STAMP) ## create .venv and install the package, its pinned French model a
 report: $(STAMP) ## run the whole pipeline on the sample data and write reports/ (HTML, figures, tables)
 	$(BIN)/transitions-analysis report $(SAMPLE) --out $(REPORTS) --notebooks
 
-test: $(STAMP) ## run the test suite (also creates the environment when missing)
+test: $(STAMP) ## check the dependency rule between packages, then run the test suite (creates the environment when missing)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lab: $(STAMP) ## open JupyterLab on notebooks/ with the package importable (.py paired with .ipynb)

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from transitions_analysis import agree
+from transitions_analysis import agreement as agree
 
 
 def simulate(n_units: int = 300, n_codes: int = 13, coders: str = "ABC", seed: int = 0) -> pd.DataFrame:

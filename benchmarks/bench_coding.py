@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from transitions_analysis import schema
+from transitions_analysis.core import schema
 from transitions_analysis.coding import code_responses
-from transitions_analysis.ids import make_response_id
-from transitions_analysis.nlp import load_nlp
+from transitions_analysis.core.ids import make_response_id
+from transitions_analysis.core.nlp import load_nlp
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "gdn2019_transition_ecologique_answers.csv"
 

@@ -34,7 +34,8 @@ USE_CACHE = True
 
 import pandas as pd
 
-from transitions_analysis import config, ingest, synthesise
+import transitions_analysis as ta
+from transitions_analysis import config, ingestion, pipeline, synthesis
 
 chemin = config.notebook_path  # un chemin des paramètres : relatif à notebooks/ sauf s'il est absolu
 
@@ -46,20 +47,20 @@ sortie = chemin(INGEST_OUT)
 # %% [markdown]
 # ## 1. Lecture et anonymisation
 #
-# `ingest.ingest` lit chaque fichier (encodage et séparateur détectés), applique la table des
+# `ta.ingest` lit chaque fichier (encodage et séparateur détectés), applique la table des
 # rôles (« VP CC » → élu, « DDT » → services de l'État...) et anonymise. Le cache garde seulement
 # les positions des noms repérés, pour qu'une relance ne réanalyse que les nouvelles réponses.
 
 # %%
-if len(entrees) == 1 and synthesise.is_coded_folder(entrees[0]):
+if len(entrees) == 1 and pipeline.is_coded_folder(entrees[0]):
     # un dossier déjà lu et codé (sortie de `transitions-analysis code` ou `report`) : on le relit
-    deja = synthesise.read_coded(entrees[0])
-    resultat = ingest.IngestResult(deja.responses, deja.rejected, deja.summary)
+    deja = ta.read_coded(entrees[0])
+    resultat = ingestion.IngestResult(deja.responses, deja.rejected, deja.summary)
     print(f"Dossier déjà lu : {entrees[0]} ({len(deja.responses)} réponses, {len(deja.rejected)} écartées)")
 else:
-    resultat = ingest.ingest(entrees, cache_dir=config.CACHE_DIR / "ner" if USE_CACHE else None)
-    print(ingest.summary_fr(resultat.summary))
-    chemins = ingest.write_ingest(resultat, sortie)
+    resultat = ta.ingest(entrees, cache_dir=config.CACHE_DIR if USE_CACHE else None)
+    print(ingestion.summary_fr(resultat.summary))
+    chemins = pipeline.write_ingested(resultat, sortie)
     print("Écrit :", ", ".join(p.name for p in chemins.values()), "dans", sortie)
 
 # %%
@@ -72,13 +73,13 @@ reponses[["session", "role", "role_raw", "question_id", "text"]].head(10)
 # ## 2. Ce qui a été lu : par session, par rôle, par question
 
 # %%
-synthesise.answers_by_session(reponses)
+synthesis.answers_by_session(reponses)
 
 # %%
-synthesise.answers_by_role(reponses)
+synthesis.answers_by_role(reponses)
 
 # %%
-synthesise.answers_by_question(reponses)[["question_id", "question", "answers", "respondents"]]
+synthesis.answers_by_question(reponses)[["question_id", "question", "answers", "respondents"]]
 
 # %% [markdown]
 # ## 3. Ce qui a été écarté, et pourquoi
@@ -89,7 +90,7 @@ synthesise.answers_by_question(reponses)[["question_id", "question", "answers", 
 # %%
 if "balanced" in resultat.summary:
     print("Bilan équilibré :", resultat.summary["balanced"])
-synthesise.rejections_by_reason(resultat.rejected)
+synthesis.rejections_by_reason(resultat.rejected)
 
 # %% [markdown]
 # ## 4. Libellés de rôle non reconnus
@@ -99,7 +100,7 @@ synthesise.rejections_by_reason(resultat.rejected)
 # à la bonne catégorie lors de la prochaine lecture.
 
 # %%
-synthesise.unmapped_role_labels(reponses).head(20)
+synthesis.unmapped_role_labels(reponses).head(20)
 
 # %% [markdown]
 # ## 5. L'anonymisation, vérifiée

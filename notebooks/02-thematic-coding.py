@@ -43,18 +43,18 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
-from transitions_analysis import config, learn
-from transitions_analysis.codebook import load_codebook
-from transitions_analysis.combine import review_table
-from transitions_analysis.evaluate import EVALUATED_CODES, evaluate_split
+import transitions_analysis as ta
+from transitions_analysis import coding, config, evaluation
+from transitions_analysis.core.codebook import load_codebook
+from transitions_analysis.core.io import read_human_codings
 
 chemin = config.notebook_path  # un chemin des paramètres : relatif à notebooks/ sauf s'il est absolu
 
 
 pd.set_option("display.max_colwidth", 90)
 coded_dir, human_path, model_out = chemin(CODED_DIR), chemin(HUMAN_CODINGS), chemin(MODEL_OUT)
-responses = pd.read_csv(coded_dir / "responses.csv", dtype=str, keep_default_na=False)
-codings = pd.read_csv(coded_dir / "codings.csv", keep_default_na=False)
+coded = ta.read_coded(coded_dir)
+responses, codings = coded.responses, coded.codings
 codebook = load_codebook()
 print(f"{len(responses)} réponses, {len(codings)} codages ({coded_dir})")
 codings["source"].value_counts().rename("codages par source").to_frame()
@@ -68,7 +68,7 @@ codings["source"].value_counts().rename("codages par source").to_frame()
 # (« oui » / « non ») dans le fichier exporté, puis ajoutez les « oui » à votre codage humain.
 
 # %%
-review = review_table(codings, responses, codebook=codebook)
+review = coding.review_table(codings, responses, codebook=codebook)
 print(f"{len(review)} suggestions à relire")
 review.head(N_REVIEW)[["response_id", "label", "sources", "rule_score", "model_score", "negated", "certainty", "evidence"]]
 
@@ -82,20 +82,20 @@ review.head(N_REVIEW)[["response_id", "label", "sources", "rule_score", "model_s
 # l'a pas vue.
 
 # %%
-human = learn.read_human_codings(human_path) if human_path.is_file() else pd.DataFrame(columns=["response_id", "coder", "code"])
-codes = [c for c in EVALUATED_CODES if c in set(human["code"])]
-texts, labels = learn.training_table(responses, human, codes=codes) if codes else ([], pd.DataFrame())
+human = read_human_codings(human_path) if human_path.is_file() else pd.DataFrame(columns=["response_id", "coder", "code"])
+codes = [c for c in evaluation.EVALUATED_CODES if c in set(human["code"])]
+texts, labels = coding.training_table(responses, human, codes=codes) if codes else ([], pd.DataFrame())
 enough = len(texts) >= MIN_CODED
 print(f"{len(texts)} réponses de ce dossier codées à la main ({human['coder'].nunique()} codeurs)")
 if not enough:
     print(f"Moins de {MIN_CODED} réponses codées à la main parmi ces réponses : pas d'évaluation ni de modèle ici. "
           "Codez un échantillon (par exemple dans votre logiciel QDA, puis import-qdpx) et relancez le carnet.")
-cv_scores = learn.evaluate_coder(texts, labels, n_splits=N_SPLITS, random_state=RANDOM_STATE) if enough else None
+cv_scores = evaluation.evaluate_coder(texts, labels, n_splits=N_SPLITS, random_state=RANDOM_STATE) if enough else None
 cv_scores
 
 # %%
 if enough:
-    curve = learn.learning_curve(texts, labels, train_sizes=(0.25, 0.5, 0.75, 1.0), n_splits=N_SPLITS,
+    curve = evaluation.learning_curve(texts, labels, train_sizes=(0.25, 0.5, 0.75, 1.0), n_splits=N_SPLITS,
                                  random_state=RANDOM_STATE)
     fig, ax = plt.subplots(figsize=(4.5, 3))
     ax.plot(curve["n_train"], curve["micro_f1"], marker="o", label="F1 micro")
@@ -120,7 +120,7 @@ if enough:
 
 # %%
 if enough:
-    held_out = evaluate_split(responses, human, codes=codes, random_state=RANDOM_STATE)
+    held_out = evaluation.evaluate_split(responses, human, codes=codes, random_state=RANDOM_STATE)
     print(held_out.attrs["split"])
     display(held_out.pivot(index="code", columns="coder", values="f1").loc[held_out["code"].unique()].round(2))
 
@@ -133,6 +133,6 @@ if enough:
 
 # %%
 if enough:
-    model = learn.LearningCoder(codes=codes, random_state=RANDOM_STATE).fit(texts, labels)
-    learn.save_model(model, model_out)
+    model = coding.LearningCoder(codes=codes, random_state=RANDOM_STATE).fit(texts, labels)
+    coding.save_model(model, model_out)
     display(pd.Series(model.thresholds_, name="seuil de décision (validation croisée)").to_frame())

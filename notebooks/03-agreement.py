@@ -43,7 +43,10 @@ N_BOOT = 1000
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from transitions_analysis import agree, config, datasets
+from transitions_analysis import agreement as agree
+from transitions_analysis import config
+from transitions_analysis.agreement import datasets
+from transitions_analysis.plots import plot_alpha
 
 chemin = config.notebook_path  # un chemin des paramètres : relatif à notebooks/ sauf s'il est absolu
 
@@ -66,7 +69,7 @@ if human_path.exists():
     print(f"{len(human)} lignes, {human['response_id'].nunique()} réponses, codeurs : {sorted(human['coder'].unique())}")
     table = agree.agreement_table(human, n_boot=N_BOOT)
     print(agree.format_table(table))
-    fig = agree.plot_alpha(table)
+    fig = plot_alpha(table)
     plt.show()
 else:
     human = None
@@ -137,7 +140,7 @@ if (an2016_dir / datasets.AN2016_CODINGS_FILE).exists():
         }
     ).round(3)
     display(comparaison)
-    fig = agree.plot_alpha(an_tables["missing"])
+    fig = plot_alpha(an_tables["missing"])
     plt.show()
 else:
     an_tables = None

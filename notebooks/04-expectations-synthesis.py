@@ -39,13 +39,14 @@ N_QUOTES = 3
 import pandas as pd
 from IPython.display import Markdown, display
 
-from transitions_analysis import config, synthesise
+import transitions_analysis as ta
+from transitions_analysis import config, synthesis
 
 chemin = config.notebook_path  # un chemin des paramètres : relatif à notebooks/ sauf s'il est absolu
 
 
 pd.set_option("display.max_colwidth", 120)
-tables = synthesise.select_sessions(synthesise.read_coded(chemin(CODED_DIR)), SESSIONS)
+tables = synthesis.select_sessions(ta.read_coded(chemin(CODED_DIR)), SESSIONS)
 r, c = tables.responses, tables.codings
 print(f"{len(r)} réponses, {r['respondent_id'].nunique()} répondant·es, {len(c)} codages, {len(tables.expectations)} attentes")
 
@@ -56,7 +57,7 @@ print(f"{len(r)} réponses, {r['respondent_id'].nunique()} répondant·es, {len(
 # sessions datées.
 
 # %%
-synthesise.programme_indicators(r)
+synthesis.programme_indicators(r)
 
 # %% [markdown]
 # ## 2. Ce que chaque catégorie retient
@@ -65,7 +66,7 @@ synthesise.programme_indicators(r)
 # « pas de coopération », ne compte pas), avec l'intervalle de Wilson à 95 %.
 
 # %%
-parts = synthesise.principle_shares(r, c, by="role")
+parts = synthesis.principle_shares(r, c, by="role")
 tableau = parts.pivot(index="group_label", columns="label", values="share").reindex(
     index=list(dict.fromkeys(parts["group_label"])))
 (tableau * 100).round(0)
@@ -77,7 +78,7 @@ tableau = parts.pivot(index="group_label", columns="label", values="share").rein
 # s'affiche quand les effectifs attendus sont trop faibles pour le khi-deux.
 
 # %%
-tests = synthesise.role_principle_association(r, c)
+tests = synthesis.role_principle_association(r, c)
 for alerte in sorted(set(w for w in tests["warning"] if w)):
     display(Markdown(f"> **{alerte}**"))
 tests[["test", "n", "chi2", "dof", "p_value", "cramers_v", "min_expected", "small_expected"]].round(3)
@@ -90,8 +91,8 @@ tests[["test", "n", "chi2", "dof", "p_value", "cramers_v", "min_expected", "smal
 # centre lexical TF-IDF de la case, une par personne ; jamais au hasard).
 
 # %%
-matrice = synthesise.expectations_matrix(tables.expectations, r, k=K, n_quotes=N_QUOTES)
-synthesise.matrix_wide(matrice, "respondents")
+matrice = synthesis.expectations_matrix(tables.expectations, r, k=K, n_quotes=N_QUOTES)
+synthesis.matrix_wide(matrice, "respondents")
 
 # %%
 for case in matrice[matrice["respondents"] > 0].itertuples():
@@ -106,11 +107,11 @@ for case in matrice[matrice["respondents"] > 0].itertuples():
 # ## 4. Enjeux et stratégies, effets observés
 
 # %%
-enjeux = synthesise.stakes_strategies(r, tables.segments, c, k=K, n_quotes=N_QUOTES)
+enjeux = synthesis.stakes_strategies(r, tables.segments, c, k=K, n_quotes=N_QUOTES)
 enjeux[["role_label", "respondents", "segments", "top_codes_fr", "quote_1", "note"]]
 
 # %%
-effets = synthesise.outcomes_by_role(r, c)
+effets = synthesis.outcomes_by_role(r, c)
 effets.pivot(index="group_label", columns="label", values="mentioning")
 
 # %% [markdown]
@@ -120,5 +121,5 @@ effets.pivot(index="group_label", columns="label", values="mentioning")
 # que les participant·es retiennent (attention aux petits effectifs : voir les intervalles).
 
 # %%
-par_session = synthesise.principle_shares(r, c, by="session", include_total=False)
+par_session = synthesis.principle_shares(r, c, by="session", include_total=False)
 par_session.pivot(index="group_label", columns="label", values="share").mul(100).round(0)

@@ -30,20 +30,20 @@ K = 3
 
 import matplotlib.pyplot as plt
 
-from transitions_analysis import config, figures, synthesise
+import transitions_analysis as ta
+from transitions_analysis import config, plots
 
 
 chemin = config.notebook_path  # un chemin des paramètres : relatif à notebooks/ sauf s'il est absolu
 
 
-tables = synthesise.select_sessions(synthesise.read_coded(chemin(CODED_DIR)), SESSIONS)
-synthese = synthesise.synthesise(tables, k=K)
+synthese = ta.synthesise(chemin(CODED_DIR), k=K, sessions=SESSIONS)
 sortie = chemin(FIGURES_DIR)
 
 
 def montrer(fig, nom: str) -> None:
     """Enregistre la figure (SVG, PDF, PNG) puis l'affiche."""
-    chemins = figures.save_figure(fig, nom, sortie)
+    chemins = plots.save_figure(fig, nom, sortie)
     print("Enregistrée :", ", ".join(p.name for p in chemins.values()))
     plt.show()
 
@@ -52,13 +52,13 @@ def montrer(fig, nom: str) -> None:
 # ## Le programme
 
 # %%
-montrer(figures.plot_programme_timeline(synthese["indicateurs_sessions"]), "programme_chronologie")
+montrer(plots.plot_programme_timeline(synthese["indicateurs_sessions"]), "programme_chronologie")
 
 # %% [markdown]
 # ## Ce que chaque catégorie retient
 
 # %%
-montrer(figures.plot_principles_by_role(synthese["principes_par_role"]), "principes_par_role")
+montrer(plots.plot_principles_by_role(synthese["principes_par_role"]), "principes_par_role")
 
 # %% [markdown]
 # ## Les « 4 fantastiques » : qui attend quoi de qui
@@ -66,19 +66,19 @@ montrer(figures.plot_principles_by_role(synthese["principes_par_role"]), "princi
 # Flèche A → B : ce que les répondant·es de A attendent de B ; épaisseur et nombre : personnes.
 
 # %%
-montrer(figures.plot_expectations_diagram(synthese["matrice_attentes"]), "attentes_diagramme")
+montrer(plots.plot_expectations_diagram(synthese["matrice_attentes"]), "attentes_diagramme")
 
 # %%
-montrer(figures.plot_expectations_heatmap(synthese["matrice_attentes"], k=K), "attentes_matrice")
+montrer(plots.plot_expectations_heatmap(synthese["matrice_attentes"], k=K), "attentes_matrice")
 
 # %% [markdown]
 # ## Au fil des sessions, effets, cooccurrences
 
 # %%
-montrer(figures.plot_principles_by_group(synthese["principes_par_session"], by="session"), "principes_par_session")
+montrer(plots.plot_principles_by_group(synthese["principes_par_session"], by="session"), "principes_par_session")
 
 # %%
-montrer(figures.plot_outcomes_by_role(synthese["effets_par_role"]), "effets_par_role")
+montrer(plots.plot_outcomes_by_role(synthese["effets_par_role"]), "effets_par_role")
 
 # %%
-montrer(figures.plot_cooccurrence(synthese["cooccurrences"]), "cooccurrences")
+montrer(plots.plot_cooccurrence(synthese["cooccurrences"]), "cooccurrences")

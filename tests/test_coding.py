@@ -7,11 +7,12 @@ import json
 import pandas as pd
 import pytest
 
-from transitions_analysis import schema
+from transitions_analysis.core import schema
 from transitions_analysis.cli import main
-from transitions_analysis.coding import code_responses, write_coding
-from transitions_analysis.combine import combine_codings
-from transitions_analysis.nlp import parse_texts
+from transitions_analysis.coding import code_responses
+from transitions_analysis.core.io import coded_tables, write_coded
+from transitions_analysis.coding.combine import combine_codings
+from transitions_analysis.core.nlp import parse_texts
 
 TEXTS = [
     "Il faudrait que les élus coopèrent davantage avec les services de l'État, pas seulement en réunion. "
@@ -19,18 +20,6 @@ TEXTS = [
     "Pas de transversalité chez nous.",
     "Les agents doivent évaluer les effets dans la durée.",
 ]
-
-
-def _responses(texts, roles=None):
-    n = len(texts)
-    return pd.DataFrame(
-        {
-            "response_id": [f"R{i:03d}" for i in range(n)],
-            "source_file": "f.csv", "source_row": range(2, 2 + n), "session": "", "territory": "",
-            "respondent_id": [f"P{i}" for i in range(n)], "role": roles or ["elu"] * n, "role_raw": "",
-            "question_id": "q1", "question": "Qu'avez-vous retenu ?", "text": texts,
-        }
-    )[list(schema.RESPONSES)]
 
 
 class CountingNlp:
@@ -62,32 +51,35 @@ def test_parse_cache_reads_back_docs(blank_nlp, tmp_path):
     assert [[s.text for s in d.sents] for d in second[:3]] == [[s.text for s in d.sents] for d in first[:3]]
 
 
-def test_recoding_uses_the_cache_and_only_new_answers_are_parsed(blank_nlp, tmp_path):
+def test_recoding_uses_the_cache_and_only_new_answers_are_parsed(blank_nlp, tmp_path, make_responses):
     nlp = CountingNlp(blank_nlp)
-    a = code_responses(_responses(TEXTS), nlp=nlp, cache_dir=tmp_path, progress=False)
+    a = code_responses(make_responses(TEXTS, question="Qu'avez-vous retenu ?"), nlp=nlp, cache_dir=tmp_path, progress=False)
     assert nlp.parsed == 3
-    b = code_responses(_responses(TEXTS + ["Une session de plus : coopérer avec la DDT."]), nlp=nlp,
+    b = code_responses(make_responses(TEXTS + ["Une session de plus : coopérer avec la DDT."], question="Qu'avez-vous retenu ?"), nlp=nlp,
                        cache_dir=tmp_path, progress=False)
     assert nlp.parsed == 4 and b.stats["coding_cache"] == 3
     pd.testing.assert_frame_equal(a.codings, b.codings[b.codings["response_id"] != "R003"].reset_index(drop=True))
     # a changed codebook re-codes from the cached parses, without parsing again
-    from transitions_analysis.codebook import load_codebook, parse_codebook
-    from dataclasses import replace
+    import yaml
 
-    cb = load_codebook()
-    smaller = replace(cb, codes=tuple(c for c in cb.codes if c.id != "outcome.financial"))
-    c = code_responses(_responses(TEXTS), nlp=nlp, codebook=smaller, cache_dir=tmp_path, progress=False)
+    from transitions_analysis.core.codebook import load_codebook, parse_codebook
+
+    data = load_codebook().to_dict()
+    data["codes"] = [c for c in data["codes"] if c["id"] != "outcome.financial"]
+    smaller = parse_codebook(yaml.safe_dump(data, allow_unicode=True), path="sans-financement.yaml")
+    assert "outcome.financial" not in smaller.ids() and len(smaller.ids()) == len(data["codes"])
+    c = code_responses(make_responses(TEXTS, question="Qu'avez-vous retenu ?"), nlp=nlp, codebook=smaller, cache_dir=tmp_path, progress=False)
     assert nlp.parsed == 4 and c.stats["coding_cache"] == 0 and c.stats["cached"] == 3
     assert "outcome.financial" not in set(c.codings["code"]) and "outcome.financial" in set(a.codings["code"])
-    assert parse_codebook  # imported API used by researchers
 
 
-def test_same_input_same_bytes(blank_nlp, tmp_path):
-    responses = _responses(TEXTS, roles=["elu", "agent", ""])
+def test_same_input_same_bytes(blank_nlp, tmp_path, make_responses):
+    responses = make_responses(TEXTS, question="Qu'avez-vous retenu ?", role=["elu", "agent", ""])
     outs = []
     for name, cache in (("a", None), ("b", tmp_path / "cache"), ("c", tmp_path / "cache")):
         result = code_responses(responses, nlp=blank_nlp, cache_dir=cache, progress=False)
-        write_coding(result, responses, None, tmp_path / name)
+        write_coded(coded_tables(responses, result.segments, result.codings, result.expectations,
+                                 run_info=result.run_info), tmp_path / name)
         outs.append({f: (tmp_path / name / f).read_bytes() for f in
                      ("responses.csv", "segments.csv", "codings.csv", "expectations.csv", "run.json")})
     assert outs[0] == outs[1] == outs[2]
@@ -109,8 +101,8 @@ class FakeModel:
         return rows[list(schema.CODINGS)]
 
 
-def test_model_codings_added_and_human_codings_win(blank_nlp):
-    responses = _responses(TEXTS)
+def test_model_codings_added_and_human_codings_win(blank_nlp, make_responses):
+    responses = make_responses(TEXTS, question="Qu'avez-vous retenu ?")
     human = pd.DataFrame({"response_id": ["R001", "R001", "R002"], "coder": ["ana", "ana", "ana"],
                           "code": ["principle.systemic", "principle.value", ""]})
     result = code_responses(responses, nlp=blank_nlp, model=FakeModel(), human_codings=human,
@@ -170,8 +162,8 @@ def test_cli_refuses_to_write_in_raw(fixtures_dir, capsys):
 
 
 @pytest.mark.model
-def test_code_with_the_trained_model(fr_nlp, tmp_path):
-    result = code_responses(_responses(["Nous coopérons avec les élues et la DDTM pour évaluer nos actions."]),
+def test_code_with_the_trained_model(fr_nlp, tmp_path, make_responses):
+    result = code_responses(make_responses(["Nous coopérons avec les élues et la DDTM pour évaluer nos actions."], question="Qu'avez-vous retenu ?"),
                             cache_dir=tmp_path, progress=False)
     assert {"principle.cooperation", "principle.value", "actor.elu", "actor.etat"} <= set(result.codings["code"])
     assert result.run_info["nlp"]["components"] == ["tok2vec", "morphologizer", "senter", "attribute_ruler", "lemmatizer"]

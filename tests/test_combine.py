@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from transitions_analysis import schema
-from transitions_analysis.combine import combine_codings, review_table
+from transitions_analysis.core import schema
+from transitions_analysis.coding.combine import combine_codings, review_table
 
 
 def _coding(rid, code, source, score, start=0, end=5, negated=False, seg=None):

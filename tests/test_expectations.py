@@ -5,26 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from transitions_analysis import schema
+from transitions_analysis.core import schema
 from transitions_analysis.coding import code_responses
 
 
-def _responses(rows):
-    """rows: (role, question_id, question, text)."""
-    n = len(rows)
-    return pd.DataFrame(
-        {
-            "response_id": [f"R{i:03d}" for i in range(n)],
-            "source_file": "f.csv", "source_row": range(2, 2 + n), "session": "2023-01-18", "territory": "",
-            "respondent_id": [f"P{i}" for i in range(n)],
-            "role": [r[0] for r in rows], "role_raw": "",
-            "question_id": [r[1] for r in rows], "question": [r[2] for r in rows], "text": [r[3] for r in rows],
-        }
-    )[list(schema.RESPONSES)]
-
-
-def expectations(rows, nlp):
-    result = code_responses(_responses(rows), nlp=nlp, cache_dir=None, progress=False)
+def expectations(make_responses, rows, nlp):
+    """Code answers given as (role, question_id, question, text) rows."""
+    responses = make_responses([r[3] for r in rows], session="2023-01-18", role=[r[0] for r in rows],
+                               question_id=[r[1] for r in rows], question=[r[2] for r in rows])
+    result = code_responses(responses, nlp=nlp, cache_dir=None, progress=False)
     assert list(result.expectations.columns) == list(schema.EXPECTATIONS)
     return result
 
@@ -47,8 +36,8 @@ def pairs(result, i):
         ("Il faudrait que les agent(e)s aient du temps pour coopérer.", "agent"),
     ],
 )
-def test_text_expectations(blank_nlp, text, to_role):
-    result = expectations([("socio_eco", "q1", "Qu'avez-vous retenu de cette journée ?", text)], blank_nlp)
+def test_text_expectations(blank_nlp, text, to_role, make_responses):
+    result = expectations(make_responses, [("socio_eco", "q1", "Qu'avez-vous retenu de cette journée ?", text)], blank_nlp)
     assert pairs(result, 0) == {("socio_eco", to_role, "text")}
     coding = result.codings[result.codings["code"] == "expectation"]
     assert len(coding) == 1 and coding["evidence"].iloc[0] == text[coding["start"].iloc[0] : coding["end"].iloc[0]]
@@ -62,20 +51,20 @@ def test_text_expectations(blank_nlp, text, to_role):
         "Il faudrait du temps. Les élus étaient là.",  # cue and actor in different sentences
     ],
 )
-def test_no_expectation_without_cue_and_actor_in_one_clause(blank_nlp, text):
-    result = expectations([("agent", "q1", "Qu'avez-vous retenu ?", text)], blank_nlp)
+def test_no_expectation_without_cue_and_actor_in_one_clause(blank_nlp, text, make_responses):
+    result = expectations(make_responses, [("agent", "q1", "Qu'avez-vous retenu ?", text)], blank_nlp)
     assert pairs(result, 0) == set()
     assert "expectation" not in set(result.codings["code"])
 
 
-def test_question_basis_from_text_or_id(blank_nlp):
+def test_question_basis_from_text_or_id(blank_nlp, make_responses):
     rows = [
         ("agent", "q3", "Qu'attendez-vous des élus ?", "De la constance et du courage."),
         ("elu", "q_attentes_services_etat", "", "Plus de présence, moins de circulaires."),
         ("etat", "q5", "Qu'attendez-vous des acteurs socio-économiques ?", "Qu'ils prennent leur part."),
         ("elu", "q6", "Quels effets observez-vous sur votre territoire ?", "Les élus se parlent enfin."),
     ]
-    result = expectations(rows, blank_nlp)
+    result = expectations(make_responses, rows, blank_nlp)
     assert pairs(result, 0) == {("agent", "elu", "question")}
     assert pairs(result, 1) == {("elu", "etat", "question")}
     assert pairs(result, 2) == {("etat", "socio_eco", "question")}
@@ -84,10 +73,10 @@ def test_question_basis_from_text_or_id(blank_nlp):
     assert q["score"].iloc[0] == 1.0 and q["evidence"].iloc[0] == "De la constance et du courage."
 
 
-def test_question_and_text_bases_combine_without_duplicates(blank_nlp):
+def test_question_and_text_bases_combine_without_duplicates(blank_nlp, make_responses):
     text = ("Qu'ils coopèrent avec nous sur tous les sujets. "
             "Il faudrait aussi que l'État les aide vraiment et que les élus décident ensemble.")
-    result = expectations([("agent", "q2", "Qu'attendez-vous des élus ?", text)], blank_nlp)
+    result = expectations(make_responses, [("agent", "q2", "Qu'attendez-vous des élus ?", text)], blank_nlp)
     e = result.expectations
     # elu from the question on every segment; etat from the text; no (segment, elu) twice
     assert not e.duplicated(["segment_id", "to_role"]).any()
@@ -97,13 +86,13 @@ def test_question_and_text_bases_combine_without_duplicates(blank_nlp):
     assert first["principles"].tolist() == ["principle.cooperation"]
 
 
-def test_missing_role_and_self_expectation(blank_nlp):
+def test_missing_role_and_self_expectation(blank_nlp, make_responses):
     rows = [
         ("", "q1", "", "Il faudrait que les élus s'engagent."),
         ("elu", "q1", "", "Nous, les élus, devons montrer l'exemple."),
         (None, "q1", "", "Les agents doivent évaluer et coopérer."),
     ]
-    result = expectations(rows, blank_nlp)
+    result = expectations(make_responses, rows, blank_nlp)
     assert pairs(result, 0) == {("inconnu", "elu", "text")}
     assert pairs(result, 1) == {("elu", "elu", "text")}  # kept as found, not re-targeted
     e = result.expectations
@@ -111,13 +100,13 @@ def test_missing_role_and_self_expectation(blank_nlp):
     assert e.loc[e["response_id"] == "R002", "principles"].tolist() == ["principle.cooperation;principle.value"]
 
 
-def test_question_names_the_actor_the_answer_speaks_of(blank_nlp):
+def test_question_names_the_actor_the_answer_speaks_of(blank_nlp, make_responses):
     rows = [
         ("agent", "q3", "Qu'attendez-vous des élus ?", "De la constance et du courage."),
         ("elu", "q4", "Qu'attendez-vous des élus ?", "Que les élus tiennent le cap."),
         ("elu", "q6", "Quels effets observez-vous sur votre territoire ?", "Plus de réunions."),
     ]
-    c = expectations(rows, blank_nlp).codings
+    c = expectations(make_responses, rows, blank_nlp).codings
     first = c[(c["response_id"] == "R000") & (c["code"] == "actor.elu")]
     assert len(first) == 1 and first["evidence"].iloc[0] == "De la constance et du courage."
     assert first["score"].iloc[0] == 0.9  # from the question, not found in the text

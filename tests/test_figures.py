@@ -11,13 +11,14 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.patches import Circle, ConnectionStyle, FancyArrowPatch  # noqa: E402
 
-from transitions_analysis import config, figures  # noqa: E402
-from transitions_analysis import synthesise as syn  # noqa: E402
+from transitions_analysis import config, plots as figures  # noqa: E402
+from transitions_analysis import synthesis as syn  # noqa: E402
+from transitions_analysis.core.io import read_coded  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def tables(fixtures_dir):
-    return syn.synthesise(syn.read_coded(fixtures_dir / "synthesis"))
+    return syn.synthesise(read_coded(fixtures_dir / "synthesis"))
 
 
 @pytest.fixture(autouse=True)

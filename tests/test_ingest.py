@@ -11,15 +11,17 @@ import pytest
 
 from transitions_analysis import config
 from transitions_analysis.cli import main
-from transitions_analysis.errors import InputError
-from transitions_analysis.ids import make_respondent_id, make_response_id
-from transitions_analysis.ingest import collect_files, ingest, summary_fr, write_ingest
-from transitions_analysis.schema import REJECTED, RESPONSES
+from transitions_analysis.core.errors import InputError
+from transitions_analysis.core.ids import make_respondent_id, make_response_id
+from transitions_analysis.ingestion import collect_files, summary_fr
+from transitions_analysis.pipeline import ingest
+from transitions_analysis.pipeline import write_ingested as write_ingest
+from transitions_analysis.core.schema import REJECTED, RESPONSES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 
 
-def _fake_anonymise(df, *, columns=("text", "role_raw"), names_column="_names", nlp=None, cache_dir=None):
+def _fake_anonymise(df, *, columns=("text", "role_raw"), names_column="_names", nlp=None, cache_dir=None, progress=None):
     """Stand-in for the real anonymiser: replaces the known names, drops the names column."""
     out = df.drop(columns=[names_column]).copy()
     full = {n for names in df[names_column] for n in names}
@@ -34,7 +36,7 @@ def _fake_anonymise(df, *, columns=("text", "role_raw"), names_column="_names", 
 
 @pytest.fixture
 def fake_anonymiser(monkeypatch):
-    import transitions_analysis.anonymise as anonymise
+    import transitions_analysis.pipeline as anonymise
 
     monkeypatch.setattr(anonymise, "anonymise_frame", _fake_anonymise)
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from transitions_analysis.errors import InputError, MappingError
-from transitions_analysis import readers
-from transitions_analysis.ingest import ingest
-from transitions_analysis.readers import detect_delimiter, parse_session, slug_question, split_speaker
-from transitions_analysis.roles import load_role_table
-from transitions_analysis.schema import REJECTED, RESPONSES
+from transitions_analysis.core.errors import InputError, MappingError
+from transitions_analysis.ingestion import readers
+from transitions_analysis.pipeline import ingest
+from transitions_analysis.ingestion.readers import detect_delimiter, parse_session, slug_question, split_speaker
+from transitions_analysis.core.roles import load_role_table
+from transitions_analysis.core.schema import REJECTED, RESPONSES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 
@@ -247,14 +247,14 @@ def test_framaforms_wide_export_becomes_long(tmp_path):
 def test_framaforms_names_are_handed_to_the_anonymiser(tmp_path, monkeypatch):
     seen = {}
 
-    def fake_anonymise(df, *, columns=("text", "role_raw"), names_column="_names", nlp=None, cache_dir=None):
+    def fake_anonymise(df, *, columns=("text", "role_raw"), names_column="_names", nlp=None, cache_dir=None, progress=None):
         seen["columns"], seen["names"] = tuple(columns), df[names_column].tolist()
         out = df.drop(columns=[names_column]).copy()
         for col in columns:
             out[col] = out[col].str.replace("Marie Dubreuil", "[PERSONNE_1]", regex=False)
         return out
 
-    import transitions_analysis.anonymise as anonymise
+    import transitions_analysis.pipeline as anonymise
 
     monkeypatch.setattr(anonymise, "anonymise_frame", fake_anonymise)
     _write(tmp_path / "framaforms.csv", _csv_text([FORM_HEADER, *FORM_ROWS], ";"), "cp1252")

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from transitions_analysis import config
-from transitions_analysis.errors import InputError
-from transitions_analysis.roles import is_facilitator, load_role_table, normalise_role, parse_role_table
+from transitions_analysis.core.errors import InputError
+from transitions_analysis.core.roles import is_facilitator, load_role_table, normalise_role, parse_role_table
 
 CASES = {
     "elu": [

@@ -5,14 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from french_examples import COOPERATION, OFF_TOPIC, VALUE
 
-from transitions_analysis import learn
-from transitions_analysis.errors import InputError
-from transitions_analysis.learn import LearningCoder, ThresholdedOneVsRest
+from transitions_analysis import evaluation
+from transitions_analysis.coding import learn
+from transitions_analysis.core.errors import InputError
+from transitions_analysis.coding.learn import LearningCoder, ThresholdedOneVsRest
 
 # Tuned per-label thresholds make predict() differ from predict_proba() >= 0.5 by design; these
 # two checks assert exactly that equality, everything else of scikit-learn's contract must hold.
@@ -81,7 +83,7 @@ def test_same_random_state_same_model():
 
 
 def test_predict_codings_rows_follow_schema():
-    from transitions_analysis import schema
+    from transitions_analysis.core import schema
 
     texts, y = _corpus()
     model = LearningCoder(random_state=0).fit(texts, y)
@@ -117,16 +119,40 @@ def test_human_labels_blank_and_adjudication():
     assert strict["principle.value"].to_dict() == {"A": 0, "B": 0, "C": 0}
 
 
-def test_evaluate_and_learning_curve_are_cross_validated():
+class _Memoriser(BaseEstimator):
+    """Predicts a code only for a text it was trained on with that code: perfect on its training
+    texts, blind on any other. Scored without a split it would reach F1 = 1."""
+
+    def __init__(self, *, codes=None, min_positives=1):
+        self.codes = codes
+        self.min_positives = min_positives
+
+    def fit(self, texts, labels):
+        self.codes_ = list(self.codes if self.codes is not None else labels.columns)
+        self.seen_ = {t: row for t, row in zip(texts, labels[self.codes_].to_numpy())}
+        return self
+
+    def predict(self, texts):
+        zero = np.zeros(len(self.codes_), dtype=int)
+        return np.array([self.seen_.get(t, zero) for t in texts])
+
+
+def test_evaluate_and_learning_curve_score_only_unseen_texts():
     texts, y = _corpus()
     y = y.drop(columns="outcome.financial")
-    table = learn.evaluate_coder(texts, y, n_splits=3, random_state=0)
+    resubstitution = _Memoriser().fit(texts, y).predict(texts)
+    assert (resubstitution == y.to_numpy()).all()  # without a split the memoriser is perfect
+    table = evaluation.evaluate_coder(texts, y, estimator=_Memoriser(), n_splits=3, random_state=0)
     assert list(table["code"]) == ["principle.cooperation", "principle.value", "__micro__", "__macro__"]
     assert table.set_index("code").loc["principle.cooperation", "support"] == len(COOP)
-    assert table["f1"].between(0, 1).all()
-    curve = learn.learning_curve(texts, y, train_sizes=(0.5, 1.0), n_splits=3, random_state=0)
+    assert (table["f1"] == 0).all() and (table["recall"] == 0).all()  # every text was scored by a model that never saw it
+    curve = evaluation.learning_curve(texts, y, estimator=_Memoriser(), train_sizes=(0.5, 1.0), n_splits=3, random_state=0)
     assert list(curve["train_size"]) == [0.5, 1.0]
-    assert curve["n_train"].iloc[0] < curve["n_train"].iloc[1]
+    assert (curve[["micro_f1", "macro_f1"]] == 0).all().all()
+    fold = len(texts) * 2 / 3  # training part of a 3-fold split
+    assert curve["n_train"].iloc[0] == pytest.approx(fold / 2, abs=1) and curve["n_train"].iloc[1] == pytest.approx(fold, abs=1)
+    real = evaluation.evaluate_coder(texts, y, n_splits=3, random_state=0)
+    assert real.set_index("code").loc["__micro__", "f1"] > 0.5  # the real coder does learn something
 
 
 def test_save_and_load_round_trip(tmp_path):
@@ -167,7 +193,13 @@ def test_train_from_human_coding_uses_cache(tmp_path):
     assert first.codes_ == ["principle.cooperation", "principle.value"]
     cached = list((tmp_path / "models").glob("*.skops"))
     assert len(cached) == 1
-    second = learn.train_from_human_coding(responses, human, random_state=0, cache_dir=tmp_path)
+
+    def no_training(self, *args, **kwargs):
+        raise AssertionError("le modèle aurait dû être relu depuis le cache")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(learn.LearningCoder, "fit", no_training)
+        second = learn.train_from_human_coding(responses, human, random_state=0, cache_dir=tmp_path)
     np.testing.assert_array_equal(second.predict_proba(texts), first.predict_proba(texts))
     assert learn.train_from_human_coding(responses, human.assign(code=""), random_state=0) is None
 

@@ -9,7 +9,7 @@ import jupytext
 import nbformat
 import pytest
 
-from transitions_analysis import config, report
+from transitions_analysis import config, reporting as report
 
 
 def test_every_numbered_notebook_has_a_parameters_cell_of_constants():

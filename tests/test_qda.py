@@ -17,9 +17,9 @@ from lxml import etree
 
 from transitions_analysis import config
 from transitions_analysis.cli import main
-from transitions_analysis.errors import InputError, QDAError
-from transitions_analysis.ids import make_respondent_id, make_response_id, make_segment_id
-from transitions_analysis.qda import (
+from transitions_analysis.core.errors import InputError, QDAError
+from transitions_analysis.core.ids import make_respondent_id, make_response_id, make_segment_id
+from transitions_analysis.exchange import (
     Limits,
     validate_file,
     export_qdc,
@@ -29,8 +29,8 @@ from transitions_analysis.qda import (
     make_guid,
     read_qdc,
 )
-from transitions_analysis.qda.export import MACHINE_USERS
-from transitions_analysis.schema import CODINGS, RESPONSES, SEGMENTS
+from transitions_analysis.exchange.export import MACHINE_USERS
+from transitions_analysis.core.schema import CODINGS, RESPONSES, SEGMENTS
 
 QDA_FIXTURES = Path(__file__).parent / "fixtures" / "qda"
 SCHEMAS = config.PACKAGE_DATA_DIR / "refi-qda"
@@ -159,7 +159,7 @@ def test_export_qdc_validates_nests_codes_and_keeps_ids(tmp_path):
 
 
 def test_export_qdc_then_import_gives_the_codebook_back(tmp_path):
-    from transitions_analysis.codebook import load_codebook
+    from transitions_analysis.core.codebook import load_codebook
 
     original = load_codebook()
     path = export_qdc(original, tmp_path / "codebook.qdc")
@@ -302,7 +302,7 @@ def test_export_can_leave_machine_codings_out_for_blind_coding(coding_dir, tmp_p
 
 
 def test_export_cli_and_import_qdc_cli(coding_dir, tmp_path):
-    from transitions_analysis.codebook import load_codebook
+    from transitions_analysis.core.codebook import load_codebook
 
     assert main(["export-qdpx", str(coding_dir), "--out", str(tmp_path / "p.qdpx")]) == 0
     assert zipfile.is_zipfile(tmp_path / "p.qdpx")
@@ -383,7 +383,7 @@ def test_taguette_codebook_imports_despite_empty_sets():
 
 
 def test_taguette_nested_french_codebook_becomes_a_valid_yaml(tmp_path):
-    from transitions_analysis.codebook import load_codebook
+    from transitions_analysis.core.codebook import load_codebook
 
     out = tmp_path / "codebook.yaml"
     assert main(["import-qdc", str(QDA_FIXTURES / "taguette-1.5.2-codebook-fr-nested.qdc"), "--out", str(out)]) == 0

@@ -14,8 +14,10 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from transitions_analysis import config, report  # noqa: E402
-from transitions_analysis import synthesise as syn  # noqa: E402
+from transitions_analysis import config, pipeline
+from transitions_analysis import reporting as report  # noqa: E402
+from transitions_analysis import synthesis as syn  # noqa: E402
+from transitions_analysis.core.io import read_coded  # noqa: E402
 from transitions_analysis.cli import main  # noqa: E402
 
 
@@ -44,7 +46,7 @@ def parse(html: str) -> _Text:
 @pytest.fixture(scope="module")
 def built(fixtures_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("rapport")
-    tables = syn.read_coded(fixtures_dir / "synthesis")
+    tables = read_coded(fixtures_dir / "synthesis")
     return report.build_report(tables, out, k=3, n_boot=50), tables
 
 
@@ -97,16 +99,38 @@ def test_xlsx_one_sheet_per_table_in_french(built):
     assert int(matrix["Répondant·es"].sum()) == 17  # 3+1 élus, 3+2 agents, 3+1 socio, 2+1 État, 1 inconnu
 
 
-def test_no_personal_data_in_fixture_report(built):
-    result, tables = built
-    # role labels and territories are not personal data, but respondent ids must not be shown as names
-    html = result.html.read_text(encoding="utf-8")
-    assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", html)
-    assert not re.search(r"(?:\+33|0)[1-9](?:[ .-]?\d{2}){4}", html)
+PII_EXPORT = """nom;prenom;role;territoire;session;question;text
+Chevalier;Odile;adjointe au maire;CC du Crestois;2023-03-15;Qu'avez-vous retenu ?;Coopérer avec les agents, écrivez-moi : odile.chevalier@mairie-crest.fr
+Garnier;Paul;maire;CC du Crestois;2023-03-15;Qu'avez-vous retenu ?;Il faudrait coopérer davantage, M. Garnier l'a dit, appelez le 06 12 34 56 78
+Roux;Anne;conseillère municipale;CC du Crestois;2023-03-15;Qu'avez-vous retenu ?;Merci à Odile Chevalier : coopérer entre communes voisines
+Morel;Luc;DGS;CC du Crestois;2023-03-15;Qu'avez-vous retenu ?;Coopérer entre services, contact +33 6 98 76 54 32 ou luc.morel@cc-crest.fr
+Petit;Nina;chargée de mission;CC du Crestois;2023-03-15;Qu'avez-vous retenu ?;Coopérer avec Paul Garnier et les élus du territoire
+Fabre;Yves;technicien;CC du Crestois;2023-03-15;Qu'avez-vous retenu ?;Coopérer, Anne Roux nous a montré comment
+"""
+PII = ["Chevalier", "Garnier", "Roux", "Morel", "Odile", "odile.chevalier@mairie-crest.fr", "06 12 34 56 78",
+       "+33 6 98 76 54 32", "luc.morel@cc-crest.fr", "Anne", "Nina", "Fabre"]
+
+
+@pytest.mark.model
+def test_personal_data_of_a_raw_export_reaches_no_output(tmp_path):
+    export = tmp_path / "exports" / "atelier.csv"
+    export.parent.mkdir()
+    export.write_text(PII_EXPORT, encoding="utf-8")
+    raw = export.read_text(encoding="utf-8")
+    assert all(p in raw for p in PII)  # the check below can fail: every item is in the input
+    out = tmp_path / "rapport"
+    result = pipeline.report_inputs([export.parent], out, use_model=False, cache=False)
+    written = [p for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".csv", ".json")]
+    assert result.html in written and (out / "data" / "code" / "codings.csv") in written
+    blob = "\n".join(p.read_text(encoding="utf-8") for p in written)
+    blob += "\n".join(pd.read_excel(result.xlsx, sheet_name=None, dtype=str).__repr__() for _ in [0])
+    found = [p for p in PII if re.search(rf"(?<![\w@.+]){re.escape(p)}(?![\w@])", blob)]
+    assert not found, found
+    assert "[EMAIL]" in blob and "[TELEPHONE]" in blob and "[PERSONNE_" in blob
 
 
 def test_agreement_section_when_double_coding_exists(fixtures_dir, tmp_path):
-    tables = syn.read_coded(fixtures_dir / "synthesis")
+    tables = read_coded(fixtures_dir / "synthesis")
     rows = []
     for rid in tables.responses["response_id"]:
         for coder in ("codeuse_A", "codeur_B"):
@@ -122,7 +146,7 @@ def test_agreement_section_when_double_coding_exists(fixtures_dir, tmp_path):
 
 
 def test_sessions_option_restricts_the_report(fixtures_dir, tmp_path):
-    tables = syn.read_coded(fixtures_dir / "synthesis")
+    tables = read_coded(fixtures_dir / "synthesis")
     result = report.build_report(tables, tmp_path, sessions=["2023"], n_boot=0, figure_formats=("png",))
     prog = pd.read_csv(tmp_path / "tables" / "indicateurs_programme.csv", keep_default_na=False)
     assert prog["year"].tolist() == ["2023", "total"]
@@ -145,8 +169,8 @@ def test_cli_refuses_raw_and_bad_k(fixtures_dir, tmp_path, capsys):
 
 
 def test_work_dir_decision(tmp_path):
-    assert report.work_dir_for(config.REPORTS_DIR) == config.PROCESSED_DIR
-    assert report.work_dir_for(tmp_path) == tmp_path / "data"
+    assert pipeline.work_dir_for(config.REPORTS_DIR) == config.PROCESSED_DIR
+    assert pipeline.work_dir_for(tmp_path) == tmp_path / "data"
 
 
 def _known_pii(feedback_dir) -> tuple[set[str], set[str]]:
@@ -185,7 +209,7 @@ def test_xlsx_is_byte_identical_across_runs(tmp_path):
 
     import pandas as pd
 
-    from transitions_analysis.report import write_xlsx
+    from transitions_analysis.reporting import write_xlsx
 
     tables = {"principes": pd.DataFrame({"code": ["principle.value"], "part": [0.25]})}
     first = write_xlsx(tables, tmp_path / "a.xlsx", titles={"principes": "Principes par rôle"}).read_bytes()

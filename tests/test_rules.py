@@ -6,21 +6,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from transitions_analysis import schema
-from transitions_analysis.codebook import parse_codebook
-from transitions_analysis.nlp import parse_texts
-from transitions_analysis.rules import RuleCoder, fold_form, load_cues, rule_codings
-from transitions_analysis.segment import segment_responses
+from transitions_analysis.core import schema
+from transitions_analysis.core.codebook import parse_codebook
+from transitions_analysis.core.nlp import parse_texts
+from transitions_analysis.coding.cues import load_cues
+from transitions_analysis.coding.rules import RuleCoder, rule_codings
+from transitions_analysis.core.text import fold_word as fold_form
+from transitions_analysis.segmentation import segment_responses
 
-
-def _responses(texts):
-    return pd.DataFrame(
-        {
-            "response_id": [f"R{i:03d}" for i in range(len(texts))],
-            "source_file": "f.csv", "source_row": range(2, 2 + len(texts)), "session": "", "territory": "",
-            "respondent_id": "P1", "role": "agent", "role_raw": "", "question_id": "q1", "question": "", "text": texts,
-        }
-    )[list(schema.RESPONSES)]
+from conftest import _make_responses
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +23,7 @@ def coder():
 
 
 def code(texts, nlp, coder):
-    responses = _responses(texts)
+    responses = _make_responses(texts, respondent_id="P1", role="agent")
     docs = parse_texts(texts, nlp=nlp, progress=False)
     segments = segment_responses(responses, docs)
     codings = rule_codings(responses, segments, docs, coder=coder)
@@ -191,7 +185,7 @@ def test_custom_codebook_with_spacy_token_pattern(blank_nlp):
 
 @pytest.mark.model
 def test_lemmas_from_the_trained_model(fr_nlp, coder):
-    from transitions_analysis.nlp import load_nlp
+    from transitions_analysis.core.nlp import load_nlp
 
     nlp = load_nlp()
     c = code(["Nous coopérons avec les élues.", "Il faudrait que les services de l'État décloisonnent."], nlp, coder)

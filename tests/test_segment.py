@@ -5,19 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from transitions_analysis import schema
-from transitions_analysis.nlp import parse_texts
-from transitions_analysis.segment import SHORT_ANSWER_CHARS, segment_bounds, segment_responses
-
-
-def _responses(texts):
-    return pd.DataFrame(
-        {
-            "response_id": [f"R{i:03d}" for i in range(len(texts))],
-            "source_file": "f.csv", "source_row": range(2, 2 + len(texts)), "session": "", "territory": "",
-            "respondent_id": "P1", "role": "elu", "role_raw": "élue", "question_id": "q1", "question": "", "text": texts,
-        }
-    )[list(schema.RESPONSES)]
+from transitions_analysis.core import schema
+from transitions_analysis.core.nlp import parse_texts
+from transitions_analysis.segmentation import SHORT_ANSWER_CHARS, segment_bounds, segment_responses
 
 
 LONG = (
@@ -27,9 +17,9 @@ LONG = (
 )
 
 
-def test_offsets_are_exact_with_accents_emoji_crlf_and_leading_spaces(blank_nlp):
+def test_offsets_are_exact_with_accents_emoji_crlf_and_leading_spaces(blank_nlp, make_responses):
     texts = [LONG, "   Court et clair.  ", "\u00e9l\u00e9ments\u00a0: oui. " * 20]
-    responses = _responses(texts)
+    responses = make_responses(texts, respondent_id="P1", role_raw="élue")
     segments = segment_responses(responses, parse_texts(texts, nlp=blank_nlp, progress=False))
     assert list(segments.columns) == list(schema.SEGMENTS)
     by_id = dict(zip(responses["response_id"], texts))
@@ -71,15 +61,15 @@ def test_bullets_and_blank_lines_cut_segments_and_tiny_pieces_merge(blank_nlp):
     assert pieces[-1].startswith("Merci encore")
 
 
-def test_mismatched_docs_are_refused(blank_nlp):
-    responses = _responses(["un texte"])
+def test_mismatched_docs_are_refused(blank_nlp, make_responses):
+    responses = make_responses(["un texte"])
     with pytest.raises(ValueError):
         segment_responses(responses, parse_texts(["autre texte"], nlp=blank_nlp, progress=False))
 
 
 @pytest.mark.model
 def test_trained_model_sentences(fr_nlp):
-    from transitions_analysis.nlp import load_nlp
+    from transitions_analysis.core.nlp import load_nlp
 
     nlp = load_nlp()
     assert "senter" in nlp.pipe_names and "parser" not in nlp.pipe_names and "ner" not in nlp.pipe_names

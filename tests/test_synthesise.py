@@ -7,16 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from transitions_analysis import schema
-from transitions_analysis import synthesise as syn
-from transitions_analysis.errors import InputError
+from transitions_analysis.core import schema
+from transitions_analysis import synthesis as syn
+from transitions_analysis.core.io import read_coded
+from transitions_analysis.core.errors import InputError
 
 E, C, S, V = schema.PRINCIPLES
 
 
 @pytest.fixture(scope="module")
 def coded(fixtures_dir):
-    return syn.read_coded(fixtures_dir / "synthesis")
+    return read_coded(fixtures_dir / "synthesis")
 
 
 def shares_of(df, key, group):
@@ -29,7 +30,7 @@ def test_read_coded_types_and_missing_file(coded, tmp_path):
     assert coded.codings["negated"].dtype == bool
     assert coded.codings["negated"].sum() == 1
     with pytest.raises(InputError, match="responses.csv"):
-        syn.read_coded(tmp_path)
+        read_coded(tmp_path)
 
 
 def test_programme_indicators_by_year_and_total(coded):
@@ -121,7 +122,7 @@ def test_mention_table_and_chi_square_by_hand(coded):
 
 
 def test_small_expected_warning_is_logged(coded, caplog):
-    with caplog.at_level("WARNING", logger="transitions_analysis.synthesise"):
+    with caplog.at_level("WARNING", logger="transitions_analysis.synthesis"):
         syn.role_principle_association(coded.responses, coded.codings)
     assert any("khi-deux indicatif" in r.getMessage() for r in caplog.records)
 
@@ -198,11 +199,22 @@ def test_quotes_closest_to_centroid_never_random():
 
 
 def test_quotes_ties_broken_by_segment_id_and_placeholders_last():
-    cand = pd.DataFrame({"segment_id": ["b", "a", "c"], "respondent_id": ["p1", "p2", "p3"],
-                         "text": ["même texte de coopération ici", "même texte de coopération là",
-                                  "[PERSONNE_1] parle de coopération ici"]})
-    chosen = syn.representative_quotes(cand, n_quotes=3)
-    assert chosen["segment_id"].tolist()[-1] == "c"
+    cand = pd.DataFrame({
+        "segment_id": ["z1", "a1", "x1", "p1", "y1"], "respondent_id": ["p1", "p2", "p3", "p4", "p5"],
+        "text": ["la coopération entre communes voisines du territoire",
+                 "La coopération entre communes voisines, du territoire !",  # same words as z1: an exact tie
+                 "coopération avec intercommunalité et communes du territoire rural",
+                 "[PERSONNE_1] coopération entre communes voisines du territoire",
+                 "des panneaux solaires sur les toits de la salle"],
+    })
+    chosen = syn.representative_quotes(cand, n_quotes=5)
+    assert chosen["segment_id"].tolist() == ["a1", "z1", "x1", "y1", "p1"]
+    sim = chosen.set_index("segment_id")["similarity"]
+    assert sim["a1"] == sim["z1"]  # the tie, broken by segment_id although z1 comes first
+    # p1 is closer to the centroid than x1 and y1: only the placeholder rule puts it last
+    assert sim["p1"] > sim["x1"] > sim["y1"]
+    short = cand.assign(text=cand["text"].where(cand["segment_id"] != "a1", "Coopération, voisines !"))
+    assert syn.representative_quotes(short, n_quotes=5)["segment_id"].tolist()[-2:] == ["a1", "p1"]  # < 5 words: after the longer ones
 
 
 def test_stakes_strategies(coded):

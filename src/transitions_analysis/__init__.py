@@ -1,16 +1,30 @@
 """transitions-analysis: code and synthesise French feedback from the "initiation" workshops.
 
-Data flow (one module per stage, each taking and returning pandas DataFrames whose columns are
-documented in :mod:`transitions_analysis.schema`):
+The Python API (see ``docs/api.md``)::
 
-    ingest -> anonymise -> segment -> code -> agree -> synthesise -> figures -> report
+    import transitions_analysis as ta
+    coded = ta.code(ta.ingest("exports/"))
+    tables = ta.synthesise(coded)
+
+One package per stage of a one-way flow, over a shared ``core`` (``docs/architecture.md``)::
+
+    ingestion -> anonymisation -> segmentation -> coding -> exchange -> agreement
+              -> synthesis -> plots -> reporting      (pipeline: the orchestrator; cli: the commands)
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from .config import VERSION as __version__
+from .api import agree, code, figures, ingest, read_coded, report, synthesise, write_coded
+from .core.io import CodedTables
 
-try:
-    __version__ = version("transitions-analysis")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
-
-__all__ = ["__version__"]
+__all__ = [
+    "CodedTables",
+    "__version__",
+    "agree",
+    "code",
+    "figures",
+    "ingest",
+    "read_coded",
+    "report",
+    "synthesise",
+    "write_coded",
+]

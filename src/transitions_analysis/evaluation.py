@@ -1,10 +1,15 @@
-"""Honest evaluation of the machine coders against a human coding, on a held-out split.
+"""Evaluation of the machine coders against human coding.
+
+- :func:`scores_table` - per-code precision, recall, F1 and support of 0/1 matrices;
+- :func:`evaluate_coder`, :func:`learning_curve` - the learning coder cross-validated
+  (multi-label stratified folds) on a human coding, and its learning curve;
+- :func:`evaluate_split` - every coder on one held-out split (below).
 
 The human-coded responses are split once (multi-label stratified) into a training part and a
 test part. The learning coder is fitted on the training part only; the rules need no training.
 On the test part, each coder's response-level labels (a response has a code when any of its
 segments has it, negated rule matches excluded) are compared with the human reference
-(:func:`transitions_analysis.learn.human_labels`): per-code precision, recall and F1 of
+(:func:`transitions_analysis.coding.learn.human_labels`): per-code precision, recall and F1 of
 ``rules``, ``model`` and ``combined`` (rules or model), and, as a ceiling, of one human coder
 against the other where two coded the same responses.
 """
@@ -17,12 +22,116 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import schema
-from .learn import LearningCoder, human_labels, scores_table
+from sklearn.base import clone
+from sklearn.metrics import f1_score, precision_recall_fscore_support
+
+from .coding.engine import code_responses
+from .coding.learn import LearningCoder, human_labels
+from .core import schema
 
 log = logging.getLogger(__name__)
 
 EVALUATED_CODES: tuple[str, ...] = schema.CONTRACT_CODES
+
+
+def _oof_predictions(estimator, texts, labels: pd.DataFrame, *, n_splits: int, random_state) -> tuple[np.ndarray, list[str]]:
+    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
+    texts = np.asarray(texts, dtype=object)
+    Y = labels.to_numpy(dtype=int)
+    codes = list(labels.columns)
+    pred = np.zeros_like(Y)
+    folds = MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
+    for train, test in folds.split(texts, Y):
+        model = clone(estimator).set_params(codes=codes, min_positives=1)
+        model.fit(texts[train], labels.iloc[train])
+        learnt = [codes.index(c) for c in model.codes_]
+        pred[np.ix_(test, learnt)] = model.predict(texts[test])
+    return pred, codes
+
+
+def evaluate_coder(
+    texts: Sequence[str],
+    labels: pd.DataFrame,
+    *,
+    estimator: LearningCoder | None = None,
+    n_splits: int = 5,
+    random_state=None,
+) -> pd.DataFrame:
+    """Cross-validated (multi-label stratified) per-code precision, recall, F1 and support.
+
+    Returns one row per code plus ``__micro__`` and ``__macro__`` rows; columns
+    ``code, precision, recall, f1, support``.
+    """
+    estimator = estimator if estimator is not None else LearningCoder(random_state=random_state)
+    pred, codes = _oof_predictions(estimator, texts, labels, n_splits=n_splits, random_state=random_state)
+    return scores_table(labels.to_numpy(dtype=int), pred, codes)
+
+
+def scores_table(Y_true: np.ndarray, Y_pred: np.ndarray, codes: Sequence[str]) -> pd.DataFrame:
+    """Per-code precision / recall / F1 / support of 0/1 matrices, plus micro and macro rows."""
+    Y_true, Y_pred = np.asarray(Y_true, dtype=int), np.asarray(Y_pred, dtype=int)
+    rows = []
+    for j, code in enumerate(codes):  # column by column: a single code stays a binary problem
+        p, r, f, _ = precision_recall_fscore_support(
+            Y_true[:, j], Y_pred[:, j], average="binary", zero_division=0.0
+        )
+        rows.append([code, p, r, f, int(Y_true[:, j].sum())])
+    table = pd.DataFrame(rows, columns=["code", "precision", "recall", "f1", "support"])
+    mp, mr, mf, _ = precision_recall_fscore_support(Y_true.ravel(), Y_pred.ravel(), average="binary", zero_division=0.0)
+    table.loc[len(table)] = ["__micro__", mp, mr, mf, int(Y_true.sum())]
+    table.loc[len(table)] = ["__macro__", *table[["precision", "recall", "f1"]].iloc[: len(codes)].mean().tolist(), int(Y_true.sum())]
+    table[["precision", "recall", "f1"]] = table[["precision", "recall", "f1"]].astype(float).round(4)
+    table["support"] = table["support"].astype(int)
+    return table
+
+
+def learning_curve(
+    texts: Sequence[str],
+    labels: pd.DataFrame,
+    *,
+    estimator: LearningCoder | None = None,
+    train_sizes: Sequence[float] = (0.2, 0.4, 0.6, 0.8, 1.0),
+    n_splits: int = 5,
+    random_state=None,
+) -> pd.DataFrame:
+    """Micro and macro F1 on held-out folds when training on growing shares of each training fold.
+
+    Columns ``train_size`` (share), ``n_train`` (mean units), ``micro_f1``, ``macro_f1``.
+    """
+    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
+    estimator = estimator if estimator is not None else LearningCoder(random_state=random_state)
+    texts = np.asarray(texts, dtype=object)
+    Y = labels.to_numpy(dtype=int)
+    codes = list(labels.columns)
+    rng = np.random.default_rng(random_state)
+    folds = list(
+        MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state).split(texts, Y)
+    )
+    orders = [rng.permutation(train) for train, _ in folds]
+    rows = []
+    for size in train_sizes:
+        pred = np.zeros_like(Y)
+        n_train = []
+        for (train, test), order in zip(folds, orders):
+            subset = np.sort(order[: max(2, int(round(size * len(train))))])
+            n_train.append(len(subset))
+            model = clone(estimator).set_params(codes=codes, min_positives=1)
+            if labels.iloc[subset].to_numpy().sum() == 0:
+                continue
+            model.fit(texts[subset], labels.iloc[subset])
+            learnt = [codes.index(c) for c in model.codes_]
+            pred[np.ix_(test, learnt)] = model.predict(texts[test])
+        rows.append(
+            {
+                "train_size": float(size),
+                "n_train": float(np.mean(n_train)),
+                "micro_f1": round(float(f1_score(Y, pred, average="micro", zero_division=0.0)), 4),
+                "macro_f1": round(float(f1_score(Y, pred, average="macro", zero_division=0.0)), 4),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def split_human_coding(
@@ -44,7 +153,7 @@ def split_human_coding(
 
 def response_labels(codings: pd.DataFrame, response_ids: Sequence[str], codes: Sequence[str]) -> pd.DataFrame:
     """0/1 table (responses x codes): a code is present when any non-negated coding has it."""
-    negated = codings["negated"].astype(str).str.lower().isin(("true", "1"))
+    negated = schema.parse_bool(codings["negated"])
     kept = codings[~negated & codings["code"].isin(codes)]
     present = kept.groupby(["response_id", "code"]).size().unstack(fill_value=0)
     present = present.reindex(index=list(response_ids), columns=list(codes), fill_value=0)
@@ -68,8 +177,6 @@ def evaluate_split(
     ``code`` (plus ``__micro__``/``__macro__``), ``precision``, ``recall``, ``f1``, ``support``,
     and the attribute ``attrs["split"]`` with the train/test sizes.
     """
-    from .coding import code_responses
-
     labels = human_labels(human_codings, codes=codes)
     labels = labels.loc[labels.index.intersection(responses["response_id"].astype(str))]
     train_ids, test_ids = split_human_coding(labels, test_size=test_size, random_state=random_state)
@@ -82,8 +189,8 @@ def evaluate_split(
     machine = coded.codings
     y_true = labels.loc[test_ids]
     predictions = {
-        "rules": response_labels(machine[machine["source"] == "rule"], test_ids, codes),
-        "model": response_labels(machine[machine["source"] == "model"], test_ids, codes),
+        schema.RULE_CODER: response_labels(machine[machine["source"] == schema.SOURCE_RULE], test_ids, codes),
+        schema.MODEL_CODER: response_labels(machine[machine["source"] == schema.SOURCE_MODEL], test_ids, codes),
         "combined": response_labels(machine, test_ids, codes),
     }
     tables = []

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import MSG_FILE_NOT_FOUND, MSG_MISSING_COLUMN, InputError
+from ..core.errors import MSG_FILE_NOT_FOUND, MSG_MISSING_COLUMN, InputError
 
 log = logging.getLogger(__name__)
 

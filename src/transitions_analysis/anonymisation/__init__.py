@@ -23,7 +23,15 @@ import pandas as pd
 
 from ..core.errors import MSG_MISSING_COLUMN, InputError
 from .detect import _find_all, find_personal_data
-from .names import AnonymisationRules, _default_rules, _fold, _NameParts, _parse_name, _PersonIndex, load_anonymisation_rules
+from .names import (
+    AnonymisationRules,
+    _default_rules,
+    _fold,
+    _NameParts,
+    _parse_name,
+    _PersonIndex,
+    load_anonymisation_rules,
+)
 from .ner import load_ner_pipeline, recognise_entities
 from .patterns import (
     KINDS,

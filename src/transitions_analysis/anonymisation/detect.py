@@ -3,6 +3,7 @@ overlaps (an e-mail beats a name inside it)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -18,6 +19,7 @@ from .names import (
     _trim_span,
     _words,
 )
+from .ner import entities_of
 from .patterns import PLACEHOLDER_RE, PersonalData, find_emails, find_ip_addresses, find_phones
 
 # Higher wins when two findings overlap ("marc.vidal@gmail.com" is an e-mail, not a name).
@@ -37,10 +39,6 @@ def _resolve_overlaps(spans: Iterable[PersonalData], text: str) -> list[Personal
             continue
         kept.append(span)
     return sorted(kept, key=lambda p: (p.start, p.end))
-
-
-def _entities_of(doc: Any) -> list[tuple[int, int, str]]:
-    return [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
 
 
 def _find(
@@ -86,7 +84,7 @@ def find_personal_data(
     """
     rules = rules or _default_rules()
     if doc is not None:
-        entities = _entities_of(doc)
+        entities = entities_of(doc)
     known = [str(n) for n in dict.fromkeys(known_names) if isinstance(n, str) and n.strip()]
     return _find_all([text], [entities], known_names=known, rules=rules)[text]
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from ... import config
-from ...core.errors import InputError, yaml_error_line
-from ...core.text import fold_name as _fold
+from .. import config
+from ..core.errors import InputError, yaml_error_line
+from ..core.text import fold_name as _fold
 from .patterns import PersonalData
 
 RULES_FILE = config.PACKAGE_DATA_DIR / "anonymise.yaml"

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ... import config
-from ...core.cache import DiskCache, text_key
-from ...core.nlp import load_nlp, model_id
+from .. import config
+from ..core.cache import DiskCache, text_key
+from ..core.nlp import load_nlp, model_id
 
 log = logging.getLogger(__name__)
 

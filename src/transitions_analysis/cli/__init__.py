@@ -1,42 +1,40 @@
 """Command line: ``transitions-analysis SUBCOMMAND ...`` (aide en français).
 
-Each subcommand lives in the module of its stage, which provides two functions named after it
-(dashes become underscores): ``add_<cmd>_arguments(parser)`` and ``run_<cmd>(args) -> int``.
-Only the chosen subcommand's module is imported, so ``--help`` stays fast.
+Each subcommand has two functions in :mod:`.commands` (dashes become underscores):
+``add_<cmd>_arguments(parser)`` and ``run_<cmd>(args) -> int``. Nothing in the package imports
+this module: it is the top of the house.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-from .errors import InputError
-from .logging_setup import configure_logging
+from ..config import VERSION
+from ..core.errors import InputError
+from . import commands
 
-# subcommand -> (module, one-line French help)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "ingest": ("transitions_analysis.ingest", "lire des exports de retours (CSV, XLSX, formulaires, transcriptions, chats) en une table"),
-    "code": ("transitions_analysis.coding", "segmenter et coder les réponses (règles du codebook + modèle appris)"),
-    "agree": ("transitions_analysis.agree", "accord entre codeurs (alpha de Krippendorff, kappas)"),
-    "report": ("transitions_analysis.report", "du fichier brut au rapport : ingestion, codage, synthèse, figures"),
-    "export-qdpx": ("transitions_analysis.qda", "exporter un projet codé au format REFI-QDA (.qdpx)"),
-    "export-qdc": ("transitions_analysis.qda", "exporter le codebook au format REFI-QDA (.qdc)"),
-    "import-qdpx": ("transitions_analysis.qda", "importer un projet REFI-QDA (.qdpx) d'un autre logiciel"),
-    "import-qdc": ("transitions_analysis.qda", "importer un codebook REFI-QDA (.qdc) en YAML"),
+# subcommand -> one-line French help
+COMMANDS: dict[str, str] = {
+    "ingest": "lire des exports de retours (CSV, XLSX, formulaires, transcriptions, chats) en une table",
+    "code": "segmenter et coder les réponses (règles du codebook + modèle appris)",
+    "agree": "accord entre codeurs (alpha de Krippendorff, kappas)",
+    "report": "du fichier brut au rapport : ingestion, codage, synthèse, figures",
+    "export-qdpx": "exporter un projet codé au format REFI-QDA (.qdpx)",
+    "export-qdc": "exporter le codebook au format REFI-QDA (.qdc)",
+    "import-qdpx": "importer un projet REFI-QDA (.qdpx) d'un autre logiciel",
+    "import-qdc": "importer un codebook REFI-QDA (.qdc) en YAML",
 }
 
 log = logging.getLogger(__name__)
 
 
-def _chosen(argv: Sequence[str]) -> str | None:
-    for arg in argv:
-        if not arg.startswith("-"):
-            return arg
-    return None
+def configure_logging(verbosity: int = 0) -> None:
+    """A concise log format; ``verbosity`` 0=INFO, 1+=DEBUG, -1=WARNING."""
+    level = logging.INFO if verbosity == 0 else (logging.DEBUG if verbosity > 0 else logging.WARNING)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
 
 
 def _add_french_help(parser: argparse.ArgumentParser) -> None:
@@ -45,8 +43,8 @@ def _add_french_help(parser: argparse.ArgumentParser) -> None:
     parser._optionals.title = "options"
 
 
-def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """The CLI parser; only the subcommand named in ``argv`` gets its arguments (lazy import)."""
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI parser, every subcommand with its arguments (French help)."""
     parser = argparse.ArgumentParser(
         prog="transitions-analysis",
         add_help=False,
@@ -55,25 +53,23 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         "échange REFI-QDA.",
     )
     _add_french_help(parser)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}", help="afficher la version")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}", help="afficher la version")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="plus de détails dans le journal")
     parser.add_argument("-q", "--quiet", action="store_true", help="seulement les avertissements et erreurs")
     sub = parser.add_subparsers(dest="command", metavar="SOUS-COMMANDE", title="sous-commandes")
-    chosen = _chosen(argv)
-    for name, (module_name, help_text) in COMMANDS.items():
+    for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text, add_help=False)
         _add_french_help(p)
-        if name == chosen:
-            module = importlib.import_module(module_name)
-            getattr(module, f"add_{name.replace('-', '_')}_arguments")(p)
-            p.set_defaults(_run=getattr(module, f"run_{name.replace('-', '_')}"))
+        key = name.replace("-", "_")
+        getattr(commands, f"add_{key}_arguments")(p)
+        p.set_defaults(_run=getattr(commands, f"run_{key}"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status (2 for bad input)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(argv)
+    parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(-1 if args.quiet else args.verbose)
     if not getattr(args, "command", None):

@@ -13,7 +13,7 @@ Policy:
 - machine codings on responses no human coded are kept with their source and score: they are
   suggestions to review (:func:`review_table`), not confirmed by anyone.
 
-The result is sorted deterministically (see :func:`transitions_analysis.rules.codings_table`).
+The result is sorted deterministically (see :func:`transitions_analysis.coding.codings.codings_table`).
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from . import schema
-from .rules import codings_table
-
-MACHINE_SOURCES = ("rule", "model")
+from ..core import schema
+from ..core.schema import MACHINE_SOURCES
+from .codings import codings_table
 
 
 def combine_codings(
@@ -38,7 +37,7 @@ def combine_codings(
 ) -> pd.DataFrame:
     """One codings table (schema.CODINGS) from the three sources; human codings win (module doc)."""
     parts = [df for df in (rule_codings, model_codings) if df is not None and len(df)]
-    machine = codings_table(pd.concat(parts, ignore_index=True)) if parts else codings_table(schema.empty_frame(schema.CODINGS))
+    machine = codings_table(pd.concat(parts, ignore_index=True)) if parts else schema.empty(schema.Codings)
     if human_codings is None or not len(human_codings):
         human = None
     else:
@@ -67,14 +66,13 @@ def review_table(codings: pd.DataFrame, responses: pd.DataFrame | None = None, *
     negated, and lowered by 0.25 when only one of two available coders (rules, model) suggests
     the code - the disagreements and weak single-source suggestions come first.
     """
-    human_rids = set(codings.loc[codings["source"] == "human", "response_id"])
+    codings = schema.validate(codings, schema.Codings)
+    human_rids = set(codings.loc[codings["source"] == schema.SOURCE_HUMAN, "response_id"])
     machine = codings[codings["source"].isin(MACHINE_SOURCES) & ~codings["response_id"].isin(human_rids)].copy()
     columns = ["response_id", "segment_id", "code", "label", "sources", "rule_score", "model_score",
                "negated", "certainty", "evidence", "text", "decision"]
     if machine.empty:
         return pd.DataFrame(columns=columns)
-    machine["segment_id"] = machine["segment_id"].fillna("").astype(str)
-    machine["negated"] = machine["negated"].astype(str).str.lower().isin(("true", "1"))
     keys = ["response_id", "segment_id", "code"]
     table = machine.groupby(keys, sort=True).agg(
         sources=("source", lambda s: "+".join(sorted(set(s)))),

@@ -1,46 +1,43 @@
 """Coding stage: responses -> segments, codings and expectations (rules + optional learnt model).
 
 :func:`code_responses` parses each distinct answer once (spaCy, through the parse cache of
-:mod:`transitions_analysis.nlp`), segments it (:mod:`~transitions_analysis.segment`), codes it
-with the codebook's rules (:mod:`~transitions_analysis.rules`) and finds its expectations
-(:mod:`~transitions_analysis.expectations`). The per-answer result (segment bounds, codings,
+:mod:`transitions_analysis.core.nlp`), segments it (:mod:`~transitions_analysis.segmentation`),
+codes it with the codebook's rules (:mod:`~transitions_analysis.coding.rules`) and finds its
+expectations (:mod:`~transitions_analysis.coding.expectations`). The per-answer result (segment bounds, codings,
 text expectations, all as offsets into the answer) is cached too, keyed by the text, the
 pipeline, the codebook, the cues and the engine's source: re-coding after one new session only
 parses and codes the new answers; editing the codebook re-codes from cached parses.
 
 When a learnt ``model`` is given (an object with ``predict_codings(segments) -> codings``), its
 codings are added with ``source="model"``; ``human_codings`` win over both (see
-:mod:`transitions_analysis.combine`). :func:`write_coding` writes the output folder; the CLI
-``transitions-analysis code`` runs ingestion then coding.
+:mod:`transitions_analysis.coding.combine`).
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
-import hashlib
-import json
 import logging
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from . import __version__, config, schema
-from .codebook import Codebook, load_codebook
+from .. import config
+from ..core import schema
+from ..core.cache import DiskCache, text_key
+from ..core.codebook import Codebook, load_codebook
+from ..core.errors import InputError
+from ..core.ids import make_segment_id
+from ..core.nlp import load_nlp, nlp_fingerprint, parse_texts
+from ..core.schema import RULE_CODER, SOURCE_HUMAN, SOURCE_RULE
+from ..segmentation import MIN_SEGMENT_CHARS, SHORT_ANSWER_CHARS, segment_bounds, segments_frame
+from .codings import codings_table
 from .combine import combine_codings
-from .errors import InputError
-from .ids import make_segment_id
-from .rules import RULE_CODER, RULE_SOURCE, Cues, RuleCoder, codings_table, load_cues
-from .segment import MIN_SEGMENT_CHARS, SHORT_ANSWER_CHARS, segment_bounds, segments_frame
+from .cues import Cues, load_cues
+from .expectations import build_expectations, find_text_expectations, question_roles
+from .rules import RuleCoder
 
 log = logging.getLogger(__name__)
-
-OUTPUT_FILES = ("responses.csv", "rejected.csv", "segments.csv", "codings.csv", "expectations.csv", "run.json")
-RESULTS_FILE = "codings.sqlite"
-_CSV_OPTIONS = {"index": False, "encoding": "utf-8", "lineterminator": "\n", "quoting": csv.QUOTE_MINIMAL, "float_format": "%.4f"}
 
 
 @dataclass
@@ -54,44 +51,8 @@ class CodingResult:
     stats: dict[str, int] = field(default_factory=dict)
 
 
-class _ResultCache:
-    """SQLite store of per-answer coding results (JSON, offsets only) keyed by a hash."""
-
-    def __init__(self, cache_dir: str | Path):
-        path = Path(cache_dir) / RESULTS_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=60)
-        self.db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT NOT NULL)")
-        self.db.commit()
-
-    def get(self, keys: list[str]) -> dict[str, dict]:
-        out: dict[str, dict] = {}
-        for i in range(0, len(keys), 900):
-            chunk = keys[i : i + 900]
-            q = f"SELECT key, data FROM results WHERE key IN ({','.join('?' * len(chunk))})"
-            for key, data in self.db.execute(q, chunk):
-                try:
-                    out[key] = json.loads(data)
-                except ValueError:  # damaged row: recomputed
-                    pass
-        return out
-
-    def put(self, items: list[tuple[str, dict]]) -> None:
-        self.db.executemany(
-            "INSERT OR REPLACE INTO results (key, data) VALUES (?, ?)",
-            [(k, json.dumps(v, separators=(",", ":"))) for k, v in items],
-        )
-        self.db.commit()
-
-    def close(self) -> None:
-        self.db.close()
-
-
 def _analyse_texts(texts: list[str], *, nlp, coder: RuleCoder, n_process: int, cache_dir, progress: bool, stats: dict) -> list[dict]:
     """Parse, segment, rule-code and find text expectations of distinct ``texts`` (JSON-able results)."""
-    from .expectations import find_text_expectations
-    from .nlp import parse_texts
-
     docs = parse_texts(texts, nlp=nlp, n_process=n_process, cache_dir=cache_dir, progress=progress, stats=stats)
     results = []
     for doc in docs:
@@ -127,6 +88,7 @@ def human_codings_table(human_codings: pd.DataFrame, responses: pd.DataFrame, se
     else:
         rid = pd.Series([""] * len(h), index=h.index)
     rows = {k: [] for k in schema.CODINGS}
+    absent: set[str] = set()
     for s, r, code, coder in zip(seg_id, rid, h["code"].astype(str).str.strip(), h["coder"].astype(str)):
         if s:
             r2, a, z = s.rsplit("-", 2)
@@ -135,18 +97,21 @@ def human_codings_table(human_codings: pd.DataFrame, responses: pd.DataFrame, se
             start, end = 0, len(texts.get(r, ""))
         text = texts.get(r)
         if text is None:
-            log.warning("codage humain d'une réponse absente ignoré : %s", r)
+            absent.add(r)
             continue
         rows["segment_id"].append(s)
         rows["response_id"].append(r)
         rows["code"].append(code)
-        rows["source"].append("human")
+        rows["source"].append(SOURCE_HUMAN)
         rows["score"].append(1.0)
         rows["start"].append(start)
         rows["end"].append(end)
         rows["evidence"].append(text[start:end])
         rows["negated"].append(False)
         rows["coder"].append(coder)
+    if absent:
+        log.warning("codage humain de %d réponse(s) absente(s) de ces réponses, ignoré (ex. : %s)",
+                    len(absent), ", ".join(sorted(absent)[:3]))
     return codings_table(rows)
 
 
@@ -157,7 +122,7 @@ def code_responses(
     nlp=None,
     model=None,
     human_codings: pd.DataFrame | None = None,
-    cache_dir: str | Path | None = config.CACHE_DIR / "coding",
+    cache_dir: str | Path | None = config.CACHE_DIR,
     n_process: int = 1,
     progress: bool = True,
     cues: Cues | str | Path | None = None,
@@ -168,10 +133,7 @@ def code_responses(
     humans' when given) and expectations (schema.EXPECTATIONS), plus ``run_info`` for run.json.
     ``cache_dir=None`` disables every cache.
     """
-    from .expectations import build_expectations, question_roles
-    from .nlp import load_nlp, nlp_fingerprint
-
-    responses = schema.check_columns(responses, schema.RESPONSES, "responses")
+    responses = schema.validate(responses, schema.Responses)
     codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     cues = cues if isinstance(cues, Cues) else load_cues(cues)
     nlp = nlp if nlp is not None else load_nlp()
@@ -182,11 +144,11 @@ def code_responses(
     # 1. one analysis per distinct text, from the results cache or computed
     unique = list(dict.fromkeys(texts))
     salt = f"{nlp_fingerprint(nlp)}|{coder.fingerprint}|{SHORT_ANSWER_CHARS}|{MIN_SEGMENT_CHARS}"
-    keys = [hashlib.sha1(f"{salt}\x1f{t}".encode("utf-8")).hexdigest() for t in unique]
+    keys = [text_key(salt, t) for t in unique]
     stats: dict[str, int] = {"unique_texts": len(unique)}
-    store = _ResultCache(cache_dir) if cache_dir is not None else None
+    store = DiskCache(cache_dir, "coding") if cache_dir is not None else None
     try:
-        found = store.get(keys) if store else {}
+        found = store.get_json(keys) if store else {}
         stats["coding_cache"] = len(found)
         todo = [i for i, k in enumerate(keys) if k not in found]
         if todo:
@@ -195,7 +157,7 @@ def code_responses(
             new = [(keys[i], r) for i, r in zip(todo, computed)]
             found.update(new)
             if store:
-                store.put(new)
+                store.put_json(new)
     finally:
         if store:
             store.close()
@@ -221,14 +183,14 @@ def code_responses(
         for seg, role, start, end in res["e"]:
             exp_rows.append((make_segment_id(rid, b[seg][0], b[seg][1]), rid, role, start, end))
     n = len(rule_rows["code"])
-    rule_rows["source"], rule_rows["coder"] = [RULE_SOURCE] * n, [RULE_CODER] * n
+    rule_rows["source"], rule_rows["coder"] = [SOURCE_RULE] * n, [RULE_CODER] * n
     rule_codings = codings_table(rule_rows)
     text_exp = pd.DataFrame(exp_rows, columns=["segment_id", "response_id", "to_role", "start", "end"])
 
     # 3. learnt model, humans, expectations
     model_codings = None
     if model is not None:
-        model_codings = schema.check_columns(model.predict_codings(segments), schema.CODINGS, "codings (modèle)")
+        model_codings = schema.validate(model.predict_codings(segments), schema.Codings, table="codings (modèle)")
     human = human_codings_table(human_codings, responses, segments) if human_codings is not None else None
     seen = None
     if human_codings is not None and "response_id" in human_codings.columns:
@@ -243,7 +205,7 @@ def code_responses(
 
     run_info = {
         "package": "transitions-analysis",
-        "package_version": __version__,
+        "package_version": config.VERSION,
         "spacy_version": spacy.__version__,
         "nlp": {
             "model": f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}",
@@ -281,95 +243,3 @@ def _describe_model(model) -> dict | None:
         "training_units": int(getattr(model, "n_training_units_", 0)),
         "random_state": getattr(model, "random_state", None),
     }
-
-
-def _inside_raw(out: Path) -> bool:
-    resolved, raw = out.resolve(), config.RAW_DIR.resolve()
-    return resolved == raw or raw in resolved.parents
-
-
-def write_table(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write one table as deterministic UTF-8 CSV (comma, ``\\n``, floats ``%.4f``)."""
-    df.to_csv(path, **_CSV_OPTIONS)
-    return Path(path)
-
-
-def write_coding(result: CodingResult, responses: pd.DataFrame, rejected: pd.DataFrame | None, out_dir: str | Path) -> dict[str, Path]:
-    """Write responses.csv, rejected.csv, segments.csv, codings.csv, expectations.csv and run.json."""
-    out = Path(out_dir)
-    if _inside_raw(out):
-        raise InputError("refus d'écrire dans data/raw/ : les données brutes ne sont jamais modifiées ; choisissez un autre dossier (--out)", path=out)
-    out.mkdir(parents=True, exist_ok=True)
-    rejected = rejected if rejected is not None else schema.empty_frame(schema.REJECTED)
-    tables = {
-        "responses.csv": schema.check_columns(responses, schema.RESPONSES, "responses"),
-        "rejected.csv": schema.check_columns(rejected, schema.REJECTED, "rejected"),
-        "segments.csv": result.segments,
-        "codings.csv": result.codings,
-        "expectations.csv": result.expectations,
-    }
-    paths = {name: write_table(df, out / name) for name, df in tables.items()}
-    paths["run.json"] = out / "run.json"
-    paths["run.json"].write_text(json.dumps(result.run_info, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return paths
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def add_code_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``transitions-analysis code``."""
-    parser.add_argument("inputs", nargs="+", metavar="ENTRÉE", help="fichiers ou dossiers d'exports (comme pour ingest)")
-    parser.add_argument("--out", required=True, metavar="DOSSIER",
-                        help="dossier de sortie (responses, rejected, segments, codings, expectations .csv, run.json)")
-    parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML (défaut : celui du paquet)")
-    parser.add_argument("--model", metavar="FICHIER", default=None,
-                        help="modèle appris (.skops) dont les codages s'ajoutent à ceux des règles")
-    parser.add_argument("--no-model", action="store_true",
-                        help="règles seulement : pas de modèle appris sur le codage humain de l'exemple")
-    parser.add_argument("--human-codings", metavar="FICHIER", default=None,
-                        help="codage humain (response_id, coder, code) dont apprend le modèle et qui l'emporte "
-                             "sur la machine (défaut : celui du corpus d'exemple)")
-    parser.add_argument("--n-process", type=int, default=1, metavar="N", help="processus pour l'analyse spaCy (défaut : 1)")
-    parser.add_argument("--no-cache", action="store_true", help="ne pas utiliser ni écrire le cache (.cache/)")
-
-
-def _load_learnt_model(path: str):
-    try:
-        from .learn import load_model
-    except ImportError as exc:
-        raise InputError("le codeur appris (module learn) n'est pas disponible dans cette version", path=path) from exc
-    model = load_model(path)
-    if not hasattr(model, "predict_codings"):
-        raise InputError("ce modèle ne sait pas coder des segments (predict_codings absent)", path=path)
-    return model
-
-
-def run_code(args: argparse.Namespace) -> int:
-    """Ingest ``args.inputs``, code them, write the output folder. Returns 0."""
-    try:
-        from .ingest import ingest, write_ingest
-    except ImportError as exc:  # pragma: no cover - ingestion ships with the package
-        raise InputError("module d'ingestion indisponible") from exc
-    out = Path(args.out)
-    if _inside_raw(out):
-        raise InputError("refus d'écrire dans data/raw/ : les données brutes ne sont jamais modifiées ; choisissez un autre dossier (--out)", path=out)
-    codebook = load_codebook(args.codebook)
-    model = _load_learnt_model(args.model) if args.model else None
-    cache = None if args.no_cache else config.CACHE_DIR
-    ingested = ingest(args.inputs, cache_dir=None if cache is None else cache / "ner")
-    write_ingest(ingested, out)
-    human = None
-    if model is None and not args.no_model:
-        from .learn import default_model
-
-        model, human = default_model(ingested.responses, human_codings_path=args.human_codings, cache_dir=cache)
-    elif args.human_codings:
-        from .learn import read_human_codings
-
-        human = read_human_codings(args.human_codings)
-    result = code_responses(ingested.responses, codebook=codebook, model=model, human_codings=human,
-                            n_process=args.n_process, cache_dir=None if cache is None else cache / "coding")
-    paths = write_coding(result, ingested.responses, ingested.rejected, out)
-    log.info("Fichiers écrits : %s", ", ".join(str(p) for p in paths.values()))
-    return 0

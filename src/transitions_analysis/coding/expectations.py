@@ -7,7 +7,7 @@ Two bases (column ``basis``):
   ``q_attentes_elus``); the category expected of is every actor category the codebook's actor
   patterns find in the question text (« des élus » -> ``elu``), or else in its id
   (``q_attentes_elus`` -> ``elu``; a terse id such as ``q_attentes_etat`` is read with the role
-  table of :mod:`transitions_analysis.roles`). Every segment of such an answer gets that expectation.
+  table of :mod:`transitions_analysis.core.roles`). Every segment of such an answer gets that expectation.
 - ``text``: an expectation cue (``cues``: « il faudrait », « on attend », « besoin que »,
   « doivent », « on aimerait que »...) and an actor in the same clause: the actor at most
   ``window_before`` words before the cue (« les agents doivent »), otherwise the first actor at
@@ -33,8 +33,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import schema
-from .rules import CUE_EXPECTATION, CUE_OPENING, CUE_QUESTION, RULE_CODER, RULE_SOURCE, DocAnalysis, RuleCoder
+from ..core import schema
+from ..core.ids import make_segment_id
+from ..core.roles import normalise_role
+from ..core.schema import RULE_CODER, SOURCE_RULE
+from .cues import CUE_EXPECTATION, CUE_OPENING, CUE_QUESTION
+from .rules import DocAnalysis, RuleCoder
 
 #: Certainty of the ``expectation`` coding: the question asks for it, or a cue + actor was found.
 SCORE_QUESTION = 1.0
@@ -139,8 +143,6 @@ def question_roles(
         if cue_q or cue_id:
             roles = tuple(role_of_code(c) for c in (actors_q or actors_id))
             if not roles and q_id:  # ids are terse and lower-case (q_attentes_etat): the role table reads them
-                from .roles import normalise_role
-
                 role = normalise_role(re.sub(r"[_\-.]+", " ", q_id))
                 roles = (role,) if role in schema.ROLES else ()
         out[(q_id, q)] = roles
@@ -184,7 +186,7 @@ def build_expectations(
     cols = ["segment_id", "response_id", "from_role", "to_role", "text", "basis", "start", "end", "ev_start", "ev_end", "score"]
     both = pd.concat([q.reindex(columns=cols), t.reindex(columns=cols)], ignore_index=True)
     if both.empty:
-        return schema.empty_frame(schema.EXPECTATIONS), schema.empty_frame(schema.CODINGS)
+        return schema.empty(schema.Expectations), schema.empty(schema.Codings)
     both["basis_rank"] = (both["basis"] != "question").astype(int)
     role_rank = {r: i for i, r in enumerate(schema.ALL_ROLES)}
     both["role_rank"] = both["to_role"].map(role_rank).fillna(len(role_rank))
@@ -210,7 +212,7 @@ def build_expectations(
             "segment_id": cod["segment_id"].to_numpy(),
             "response_id": cod["response_id"].to_numpy(),
             "code": schema.EXPECTATION_CODE,
-            "source": RULE_SOURCE,
+            "source": SOURCE_RULE,
             "score": cod["score"].astype(float).to_numpy(),
             "start": cod["ev_start"].astype(int).to_numpy(),
             "end": cod["ev_end"].astype(int).to_numpy(),
@@ -231,7 +233,7 @@ def build_expectations(
             "segment_id": qa["segment_id"].to_numpy(),
             "response_id": qa["response_id"].to_numpy(),
             "code": qa["code"].to_numpy(),
-            "source": RULE_SOURCE,
+            "source": SOURCE_RULE,
             "score": SCORE_QUESTION_ACTOR,
             "start": qa["start"].astype(int).to_numpy(),
             "end": qa["end"].astype(int).to_numpy(),
@@ -247,8 +249,6 @@ def text_expectations_frame(
     response_ids: Sequence[str], analyses: Sequence[DocAnalysis], coder: RuleCoder
 ) -> pd.DataFrame:
     """Text-based expectations of analysed answers as a table (segment_id, response_id, to_role, start, end)."""
-    from .ids import make_segment_id
-
     rows = []
     for rid, analysis in zip(response_ids, analyses):
         for e in find_text_expectations(analysis, coder):

@@ -26,14 +26,16 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score, precision_recall_fscore_support
+from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import schema
-from .errors import InputError
+from ..core import schema
+from ..core.errors import InputError
+from ..core.io import refuse_raw
+from ..core.text import fold_case
 
 log = logging.getLogger(__name__)
 
@@ -150,10 +152,6 @@ class ThresholdedOneVsRest(ClassifierMixin, BaseEstimator):
         return (proba >= self.thresholds_).astype(int)
 
 
-def _fold(text: str) -> str:
-    return text.casefold()
-
-
 class LearningCoder(BaseEstimator):
     """French texts in, codebook codes out (multi-label), learnt from human codings.
 
@@ -197,7 +195,7 @@ class LearningCoder(BaseEstimator):
         common = dict(strip_accents="unicode", lowercase=True, min_df=self.min_df, sublinear_tf=True)
         return FeatureUnion(
             [
-                ("words", TfidfVectorizer(ngram_range=self.word_ngrams, preprocessor=_fold, **common)),
+                ("words", TfidfVectorizer(ngram_range=self.word_ngrams, preprocessor=fold_case, **common)),
                 ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=self.char_ngrams, **common)),
             ]
         )
@@ -260,7 +258,7 @@ class LearningCoder(BaseEstimator):
         """
         check_is_fitted(self, "classifier_")
         if segments.empty:
-            return schema.empty_frame(schema.CODINGS)
+            return schema.empty(schema.Codings)
         seg = segments.sort_values(["response_id", "start"], kind="stable").reset_index(drop=True)
         response_ids = seg["response_id"].drop_duplicates().tolist()
         joined = seg.groupby("response_id", sort=False)["text"].agg(" ".join).reindex(response_ids)
@@ -279,13 +277,13 @@ class LearningCoder(BaseEstimator):
                 "segment_id": picked["segment_id"].to_numpy(),
                 "response_id": picked["response_id"].to_numpy(),
                 "code": np.asarray(self.codes_, dtype=object)[cols],
-                "source": "model",
+                "source": schema.SOURCE_MODEL,
                 "score": np.round(answer_proba[rows, cols], 4),
                 "start": picked["start"].to_numpy(),
                 "end": picked["end"].to_numpy(),
                 "evidence": picked["text"].to_numpy(),
                 "negated": False,
-                "coder": "model",
+                "coder": schema.MODEL_CODER,
             }
         )
         return out.sort_values(["response_id", "start", "code"], kind="stable").reset_index(drop=True)
@@ -339,110 +337,6 @@ def training_table(
 
 
 # ---------------------------------------------------------------------------------------------
-# Evaluation
-
-
-def _oof_predictions(estimator, texts, labels: pd.DataFrame, *, n_splits: int, random_state) -> tuple[np.ndarray, list[str]]:
-    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
-
-    texts = np.asarray(texts, dtype=object)
-    Y = labels.to_numpy(dtype=int)
-    codes = list(labels.columns)
-    pred = np.zeros_like(Y)
-    folds = MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
-    for train, test in folds.split(texts, Y):
-        model = clone(estimator).set_params(codes=codes, min_positives=1)
-        model.fit(texts[train], labels.iloc[train])
-        learnt = [codes.index(c) for c in model.codes_]
-        pred[np.ix_(test, learnt)] = model.predict(texts[test])
-    return pred, codes
-
-
-def evaluate_coder(
-    texts: Sequence[str],
-    labels: pd.DataFrame,
-    *,
-    estimator: LearningCoder | None = None,
-    n_splits: int = 5,
-    random_state=None,
-) -> pd.DataFrame:
-    """Cross-validated (multi-label stratified) per-code precision, recall, F1 and support.
-
-    Returns one row per code plus ``__micro__`` and ``__macro__`` rows; columns
-    ``code, precision, recall, f1, support``.
-    """
-    estimator = estimator if estimator is not None else LearningCoder(random_state=random_state)
-    pred, codes = _oof_predictions(estimator, texts, labels, n_splits=n_splits, random_state=random_state)
-    return scores_table(labels.to_numpy(dtype=int), pred, codes)
-
-
-def scores_table(Y_true: np.ndarray, Y_pred: np.ndarray, codes: Sequence[str]) -> pd.DataFrame:
-    """Per-code precision / recall / F1 / support of 0/1 matrices, plus micro and macro rows."""
-    Y_true, Y_pred = np.asarray(Y_true, dtype=int), np.asarray(Y_pred, dtype=int)
-    rows = []
-    for j, code in enumerate(codes):  # column by column: a single code stays a binary problem
-        p, r, f, _ = precision_recall_fscore_support(
-            Y_true[:, j], Y_pred[:, j], average="binary", zero_division=0.0
-        )
-        rows.append([code, p, r, f, int(Y_true[:, j].sum())])
-    table = pd.DataFrame(rows, columns=["code", "precision", "recall", "f1", "support"])
-    mp, mr, mf, _ = precision_recall_fscore_support(Y_true.ravel(), Y_pred.ravel(), average="binary", zero_division=0.0)
-    table.loc[len(table)] = ["__micro__", mp, mr, mf, int(Y_true.sum())]
-    table.loc[len(table)] = ["__macro__", *table[["precision", "recall", "f1"]].iloc[: len(codes)].mean().tolist(), int(Y_true.sum())]
-    table[["precision", "recall", "f1"]] = table[["precision", "recall", "f1"]].astype(float).round(4)
-    table["support"] = table["support"].astype(int)
-    return table
-
-
-def learning_curve(
-    texts: Sequence[str],
-    labels: pd.DataFrame,
-    *,
-    estimator: LearningCoder | None = None,
-    train_sizes: Sequence[float] = (0.2, 0.4, 0.6, 0.8, 1.0),
-    n_splits: int = 5,
-    random_state=None,
-) -> pd.DataFrame:
-    """Micro and macro F1 on held-out folds when training on growing shares of each training fold.
-
-    Columns ``train_size`` (share), ``n_train`` (mean units), ``micro_f1``, ``macro_f1``.
-    """
-    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
-
-    estimator = estimator if estimator is not None else LearningCoder(random_state=random_state)
-    texts = np.asarray(texts, dtype=object)
-    Y = labels.to_numpy(dtype=int)
-    codes = list(labels.columns)
-    rng = np.random.default_rng(random_state)
-    folds = list(
-        MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state).split(texts, Y)
-    )
-    orders = [rng.permutation(train) for train, _ in folds]
-    rows = []
-    for size in train_sizes:
-        pred = np.zeros_like(Y)
-        n_train = []
-        for (train, test), order in zip(folds, orders):
-            subset = np.sort(order[: max(2, int(round(size * len(train))))])
-            n_train.append(len(subset))
-            model = clone(estimator).set_params(codes=codes, min_positives=1)
-            if labels.iloc[subset].to_numpy().sum() == 0:
-                continue
-            model.fit(texts[subset], labels.iloc[subset])
-            learnt = [codes.index(c) for c in model.codes_]
-            pred[np.ix_(test, learnt)] = model.predict(texts[test])
-        rows.append(
-            {
-                "train_size": float(size),
-                "n_train": float(np.mean(n_train)),
-                "micro_f1": round(float(f1_score(Y, pred, average="micro", zero_division=0.0)), 4),
-                "macro_f1": round(float(f1_score(Y, pred, average="macro", zero_division=0.0)), 4),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------------------------------------
 # Safe persistence (skops)
 
 
@@ -462,7 +356,7 @@ def save_model(model: LearningCoder, path: str | Path) -> Path:
     import skops.io as sio
 
     check_is_fitted(model, "classifier_")
-    path = Path(path)
+    path = refuse_raw(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     sio.dump(model, path)
     return path
@@ -514,8 +408,8 @@ def train_from_human_coding(
     ``cache_dir``, the fitted model is stored as ``models/<hash>.skops`` keyed by the training
     texts, labels, parameters and package version, and reloaded on the next run.
     """
-    from . import __version__
-    from .ids import stable_hash
+    from ..config import VERSION
+    from ..core.ids import stable_hash
 
     if codes is None:
         used = set(human_codings["code"].dropna().astype(str))
@@ -529,7 +423,7 @@ def train_from_human_coding(
     cache_path = None
     if cache_dir is not None:
         key = stable_hash(
-            __version__, repr(model.get_params()), "\x1e".join(texts), labels.to_csv(), length=20
+            VERSION, repr(model.get_params()), "\x1e".join(texts), labels.to_csv(), length=20
         )
         cache_path = Path(cache_dir) / "models" / f"{key}.skops"
         if cache_path.is_file():
@@ -545,61 +439,3 @@ def train_from_human_coding(
     if cache_path is not None:
         save_model(model, cache_path)
     return model
-
-
-def read_human_codings(path: str | Path) -> pd.DataFrame:
-    """A human codings CSV (schema.HUMAN_CODINGS) as strings; an empty code stays ``""``."""
-    path = Path(path)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(f"codages humains illisibles ({exc})", path=path) from exc
-    for column in ("coder", "code"):
-        if column not in table.columns:
-            raise InputError(f"colonne attendue absente : {column}", path=path, row=1, column=column)
-    if "response_id" not in table.columns and "segment_id" not in table.columns:
-        raise InputError("colonne attendue absente : response_id (ou segment_id)", path=path, row=1)
-    return table
-
-
-def default_model(
-    responses: pd.DataFrame,
-    *,
-    human_codings_path: str | Path | None = None,
-    sample_dir: str | Path | None = None,
-    cache_dir: str | Path | None = None,
-    random_state=None,
-    min_units: int = 50,
-) -> tuple[LearningCoder | None, pd.DataFrame | None]:
-    """The learnt model ``code`` uses without ``--model``, and the human codings of ``responses``.
-
-    When the human coding file (default: the sample's, ``config.SAMPLE_HUMAN_CODINGS``) exists:
-    if at least ``min_units`` of its coded responses are among ``responses``, the model learns
-    from them and those codings are returned to win over the machine's; otherwise the model
-    learns from the sample corpus (``sample_dir``, ingested with the same anonymisation) and no
-    human coding applies to ``responses``. Returns ``(None, None)`` when there is no coding.
-    """
-    from . import config
-
-    path = Path(human_codings_path) if human_codings_path is not None else config.SAMPLE_HUMAN_CODINGS
-    if not path.is_file():
-        log.info("pas de codage humain (%s) : codage par les règles seulement", path)
-        return None, None
-    human = read_human_codings(path)
-    random_state = config.RANDOM_STATE if random_state is None else random_state
-    ids = set(responses["response_id"].astype(str))
-    applies = human[human["response_id"].isin(ids)] if "response_id" in human.columns else human.iloc[0:0]
-    if applies["response_id"].nunique() >= min_units:
-        model = train_from_human_coding(responses, applies, random_state=random_state, cache_dir=cache_dir)
-        log.info("modèle appris sur %d réponses codées à la main de ces données", applies["response_id"].nunique())
-        return model, applies
-    from .ingest import ingest
-
-    sample = Path(sample_dir) if sample_dir is not None else config.SAMPLE_FEEDBACK_DIR
-    if not sample.is_dir():
-        log.info("corpus d'exemple absent (%s) : codage par les règles seulement", sample)
-        return None, None
-    sample_responses = ingest(sample, cache_dir=None if cache_dir is None else Path(cache_dir) / "ner").responses
-    model = train_from_human_coding(sample_responses, human, random_state=random_state, cache_dir=cache_dir)
-    log.info("modèle appris sur le codage humain du corpus d'exemple (%s)", path)
-    return model, None

@@ -2,7 +2,7 @@
 
 The codebook is a researcher-editable YAML file (format: header of ``data/codebook.yaml``).
 :func:`load_codebook` validates it and returns a :class:`Codebook`; every problem raises
-:class:`~transitions_analysis.errors.CodebookError` naming the file and the line of the code
+:class:`~transitions_analysis.core.errors.CodebookError` naming the file and the line of the code
 concerned. :func:`dump_codebook` writes it back (UTF-8, accents kept).
 
 String patterns are parsed by :func:`parse_pattern` (shared with the rule coder):
@@ -15,14 +15,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from . import config
+from .. import config
 from .errors import CodebookError, yaml_error_line
+from .io import refuse_raw
 
 TOP_KEYS = ("name", "version", "language", "description", "codes")
 CODE_KEYS = ("id", "label", "description", "include", "exclude", "examples", "color", "patterns")
@@ -107,6 +109,10 @@ class Codebook:
     def ids(self) -> list[str]:
         """Every code id, in codebook order (groups included)."""
         return [c.id for c in self.codes]
+
+    def children(self, code_id: str | None) -> list[Code]:
+        """The codes whose parent is ``code_id`` (``None``: the top-level codes), in order."""
+        return [c for c in self.codes if c.parent == code_id]
 
     def leaf_ids(self) -> list[str]:
         """Ids of the codes that have no child (the codes actually given to segments)."""
@@ -295,9 +301,22 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
 
 
 def dump_codebook(codebook: Codebook, path: str | Path) -> Path:
-    """Write ``codebook`` as YAML (UTF-8, accents kept); returns the path."""
-    path = Path(path)
+    """Write ``codebook`` as YAML (UTF-8, accents kept); returns the path. Never in ``data/raw/``."""
+    path = refuse_raw(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(codebook.to_dict(), allow_unicode=True, sort_keys=False, width=100)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def as_codebook(codebook: Codebook | str | Path | Mapping[str, Any] | None = None) -> Codebook:
+    """A :class:`Codebook` from a Codebook, the path of a codebook YAML, a mapping in that YAML's
+    format (validated the same way), or ``None`` for the shipped codebook."""
+    if isinstance(codebook, Codebook):
+        return codebook
+    if codebook is None or isinstance(codebook, (str, Path)):
+        return load_codebook(codebook)
+    if isinstance(codebook, Mapping):
+        text = yaml.safe_dump(dict(codebook), allow_unicode=True, sort_keys=False)
+        return parse_codebook(text, path="<codebook>")
+    raise TypeError(f"codebook de type inattendu : {type(codebook).__name__}")

@@ -73,10 +73,10 @@ MSG_MISSING_COLUMN = "colonne attendue absente : {column}"
 MSG_EMPTY = "réponse vide"
 MSG_DUPLICATE = "doublon de la réponse {other}"
 MSG_FILE_NOT_FOUND = "fichier ou dossier introuvable"
+MSG_REFUSE_RAW = "refus d'écrire dans data/raw/ : les données brutes ne sont jamais modifiées ; choisissez un autre dossier (--out)"
 
-# Agreement stage (agree.py).
+# Agreement stage.
 MSG_AGREE_UNIT_COLUMN = "colonne d'unité {column!r} absente (colonnes d'unité trouvées : {found}) ; essayez --unit segment ou --unit response"
 MSG_AGREE_EMPTY_VALUE = "valeur vide : chaque ligne doit nommer son unité et son codeur"
 MSG_AGREE_NOT_EXCLUSIVE = "codes non exclusifs : l'unité {unit!r} a {n} codes du codeur {coder!r} (--exclusive demande un seul code par unité et codeur)"
-MSG_AGREE_QDPX_UNAVAILABLE = "lecture des projets .qdpx indisponible : le module REFI-QDA (transitions_analysis.qda.import_qdpx) n'est pas installé ou ne renvoie pas de codages"
 MSG_AGREE_UNKNOWN_CODE = "code inconnu dans la décision : {code!r}"

@@ -1,13 +1,16 @@
-"""spaCy: load only the components a stage needs, and parse texts through an on-disk cache.
+"""spaCy: load only the components a stage needs, and parse texts through the on-disk cache.
 
-- :func:`load_nlp` loads a trained pipeline with only the components of a ``purpose``. For
-  coding: ``tok2vec, morphologizer, attribute_ruler, lemmatizer`` plus the ``senter`` (shipped
-  disabled in ``fr_core_news_*``) for sentences instead of the much slower parser; no NER.
-- :func:`parse_texts` runs ``nlp.pipe`` in batches (tqdm progress bar) and keeps the parses in a
-  SQLite store under ``cache_dir``: one row per batch holding a spaCy ``DocBin`` (msgpack, no
-  pickle), and one index row per text keyed by ``sha1(pipeline fingerprint + text)``. The
-  fingerprint holds the model's name and version, spaCy's version and the component names, so a
-  new model never reuses old parses. Re-running after one new session parses only its answers.
+- :func:`load_nlp` loads a trained pipeline with only the components of a ``purpose``:
+  ``coding`` keeps ``tok2vec, morphologizer, attribute_ruler, lemmatizer`` plus the ``senter``
+  (shipped disabled in ``fr_core_news_*``) for sentences instead of the much slower parser, no
+  NER; ``entities`` keeps only the ``ner`` component (in ``fr_core_news_*`` it embeds its own
+  tok2vec, so the shared one is dropped too); ``tokens`` is ``coding`` without sentences.
+- :func:`parse_texts` runs ``nlp.pipe`` in batches (tqdm progress bar) and keeps the parses in
+  the cache (:mod:`~transitions_analysis.core.cache`): one entry per batch holding a spaCy
+  ``DocBin`` (msgpack, no pickle), and one index entry per text keyed by
+  ``sha1(pipeline fingerprint + text)``. The fingerprint holds the model's name and version,
+  spaCy's version and the component names, so a new model never reuses old parses. Re-running
+  after one new session parses only its answers.
 - A pipeline without a sentence component (``spacy.blank("fr")`` in tests) gets sentences from
   spaCy's rule-based ``Sentencizer``; a blank pipeline has no lemmas (the rule coder then uses
   the lower-case text).
@@ -15,15 +18,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import sqlite3
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import config
+from .. import config
+from .cache import DiskCache, text_key
 from .errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,12 +38,23 @@ log = logging.getLogger(__name__)
 PURPOSES: dict[str, tuple[str, ...]] = {
     "coding": ("tok2vec", "morphologizer", "senter", "attribute_ruler", "lemmatizer"),
     "tokens": ("tok2vec", "morphologizer", "attribute_ruler", "lemmatizer"),
-    "entities": ("tok2vec", "morphologizer", "attribute_ruler", "lemmatizer", "ner"),
+    "entities": ("ner",),
 }
 _SENTENCE_COMPONENTS = ("senter", "parser", "sentencizer")
 #: Token attributes kept in the parse cache.
 CACHE_ATTRS = ("ORTH", "NORM", "LEMMA", "POS", "TAG", "MORPH", "SENT_START", "SPACY")
-CACHE_FILE = "parses.sqlite"
+
+
+def _components(model: str) -> list[str]:
+    """Component names a model package declares (empty when unknown)."""
+    from spacy.util import get_model_meta, get_package_path, is_package
+
+    try:
+        meta_path = get_package_path(model) / model if is_package(model) else Path(model)
+        meta_dir = next(p for p in [meta_path, *meta_path.parent.glob(f"{model}-*")] if (p / "meta.json").is_file())
+        return list(get_model_meta(meta_dir).get("components", []))
+    except (OSError, StopIteration, ValueError):
+        return []
 
 
 @lru_cache(maxsize=4)
@@ -51,18 +64,14 @@ def load_nlp(model: str = config.SPACY_MODEL, *, purpose: str = "coding") -> Lan
     Raises :class:`InputError` (French) when the model is not installed.
     """
     import spacy
-    from spacy.util import get_model_meta, get_package_path, is_package
 
     if purpose not in PURPOSES:
         raise ValueError(f"purpose inconnu : {purpose!r} ({', '.join(PURPOSES)})")
     wanted = PURPOSES[purpose]
-    try:
-        meta_path = get_package_path(model) / model if is_package(model) else Path(model)
-        meta_dir = next(p for p in [meta_path, *meta_path.parent.glob(f"{model}-*")] if (p / "meta.json").is_file())
-        components = list(get_model_meta(meta_dir).get("components", []))
-    except (OSError, StopIteration, ValueError):
-        components = []
+    components = _components(model)
     keep = set(wanted)
+    if purpose == "entities":
+        keep.add("tok2vec")  # dropped below when the ner component does not listen to it
     if "senter" in wanted and components and "senter" not in components:
         keep.add("parser")  # no senter shipped: the parser sets sentences
     exclude = [c for c in components if c not in keep]
@@ -70,13 +79,22 @@ def load_nlp(model: str = config.SPACY_MODEL, *, purpose: str = "coding") -> Lan
         nlp = spacy.load(model, exclude=exclude)
     except OSError as exc:
         raise InputError(
-            f"modèle spaCy « {model} » introuvable : installez-le (python -m spacy download {model})"
+            f"modèle spaCy « {model} » introuvable : installez-le (pip install {model.replace('_', '-')})"
         ) from exc
     for name in list(nlp.disabled):
         if name in keep:
             nlp.enable_pipe(name)
+    if purpose == "entities" and "tok2vec" in nlp.pipe_names:
+        if "ner" not in getattr(nlp.get_pipe("tok2vec"), "listening_components", []):
+            nlp.remove_pipe("tok2vec")
     log.debug("pipeline spaCy %s chargée : %s", model, nlp.pipe_names)
     return nlp
+
+
+def model_id(nlp: Language) -> tuple[str, str]:
+    """``(lang_name, version)`` of a pipeline, e.g. ``("fr_core_news_sm", "3.8.0")``."""
+    meta = getattr(nlp, "meta", {}) or {}
+    return f"{meta.get('lang', '')}_{meta.get('name', '')}", str(meta.get("version", ""))
 
 
 def has_sentence_component(nlp: Language) -> bool:
@@ -96,44 +114,33 @@ def nlp_fingerprint(nlp: Language) -> str:
     )
 
 
-def text_key(fingerprint: str, text: str) -> str:
-    """Cache key of ``text`` parsed by a pipeline with ``fingerprint``."""
-    return hashlib.sha1(f"{fingerprint}\x1f{text}".encode("utf-8")).hexdigest()
-
-
 class ParseCache:
-    """SQLite store of parsed Docs: ``bins`` (one DocBin a batch) and ``docs`` (key -> bin, position)."""
+    """Parsed Docs in the cache: namespace ``parse_bins`` (one DocBin per batch, keyed by its
+    number) and ``parses`` (text key -> ``"<batch>:<position>"``)."""
 
     def __init__(self, cache_dir: str | Path):
-        self.path = Path(cache_dir) / CACHE_FILE
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=60)
-        self.db.execute("CREATE TABLE IF NOT EXISTS bins (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL)")
-        self.db.execute("CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, bin INTEGER NOT NULL, pos INTEGER NOT NULL)")
-        self.db.commit()
+        self.bins = DiskCache(cache_dir, "parse_bins")
+        self.index = DiskCache(cache_dir, "parses")
 
     def close(self) -> None:
-        self.db.close()
+        self.bins.close()
+        self.index.close()
 
     def get(self, keys: Sequence[str], vocab) -> dict[str, Doc]:
         """The cached Docs of ``keys`` (missing keys are absent from the result)."""
         from spacy.tokens import DocBin
 
-        where: dict[int, list[tuple[int, str]]] = {}
-        for i in range(0, len(keys), 900):
-            chunk = list(keys[i : i + 900])
-            rows = self.db.execute(
-                f"SELECT key, bin, pos FROM docs WHERE key IN ({','.join('?' * len(chunk))})", chunk
-            ).fetchall()
-            for key, bin_id, pos in rows:
-                where.setdefault(bin_id, []).append((pos, key))
+        where: dict[str, list[tuple[int, str]]] = {}
+        for key, value in self.index.get(list(keys)).items():
+            bin_id, _, pos = value.decode("ascii").partition(":")
+            where.setdefault(bin_id, []).append((int(pos), key))
         found: dict[str, Doc] = {}
+        blobs = self.bins.get(sorted(where))
         for bin_id in sorted(where):
-            row = self.db.execute("SELECT data FROM bins WHERE id = ?", (bin_id,)).fetchone()
-            if row is None:
+            if bin_id not in blobs:
                 continue
             try:
-                docs = list(DocBin().from_bytes(row[0]).get_docs(vocab))
+                docs = list(DocBin().from_bytes(blobs[bin_id]).get_docs(vocab))
             except Exception as exc:  # a damaged entry is re-parsed, never fatal
                 log.warning("cache d'analyse illisible (lot %s), ré-analyse : %s", bin_id, exc)
                 continue
@@ -151,16 +158,13 @@ class ParseCache:
         docbin = DocBin(attrs=list(CACHE_ATTRS), store_user_data=False)
         for doc in docs:
             docbin.add(doc)
-        cur = self.db.execute("INSERT INTO bins (data) VALUES (?)", (docbin.to_bytes(),))
-        bin_id = cur.lastrowid
-        self.db.executemany(
-            "INSERT OR REPLACE INTO docs (key, bin, pos) VALUES (?, ?, ?)",
-            [(key, bin_id, pos) for pos, key in enumerate(keys)],
-        )
-        self.db.commit()
+        bin_id = str(self.bins.next_id())
+        self.bins.put([(bin_id, docbin.to_bytes())])
+        self.index.put((key, f"{bin_id}:{pos}".encode("ascii")) for pos, key in enumerate(keys))
 
 
-def _set_sentences(docs: Iterable[Doc]) -> None:
+def set_sentences(docs: Iterable[Doc]) -> None:
+    """Give sentence boundaries (rule-based ``Sentencizer``) to the docs that have none."""
     from spacy.pipeline import Sentencizer
 
     sentencizer = Sentencizer()
@@ -208,7 +212,7 @@ def parse_texts(
             stream = nlp.pipe((unique[k] for k in missing), batch_size=batch_size, n_process=n_process)
             for key, doc in zip(missing, stream):
                 if not sentences:
-                    _set_sentences([doc])
+                    set_sentences([doc])
                 done[key] = doc
                 pending_keys.append(key)
                 pending_docs.append(doc)
@@ -225,5 +229,5 @@ def parse_texts(
         if cache:
             cache.close()
     docs = [done[k] for k in keys]
-    _set_sentences(d for d in docs if not d.has_annotation("SENT_START"))
+    set_sentences(d for d in docs if not d.has_annotation("SENT_START"))
     return docs

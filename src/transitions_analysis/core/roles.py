@@ -8,44 +8,19 @@ plural forms.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from . import config
+from .. import config
 from .errors import InputError, yaml_error_line
 from .schema import ROLES, UNKNOWN_ROLE
+from .text import label_tokens
 
 _TOP_KEYS = {"priority", "roles", "facilitators"}
 _ROLE_KEYS = {"labels", "words"}
-
-# Inclusive-writing suffixes after a separator: élu·e·s, conseiller·ère, directeur.rice, élu(e)s...
-_INCLUSIVE_SUFFIX = r"(?:e|es|s|ne|nes|le|les|te|tes|fe|fes|ere|eres|euse|euses|ice|ices|rice|rices|trice|trices)"
-_INCLUSIVE_RE = re.compile(
-    rf"(?<=[a-z]{{2}})(?:[\u00b7\u2022\u22c5\u2027.\-/]{_INCLUSIVE_SUFFIX}|\({_INCLUSIVE_SUFFIX}\)s?)(?![a-z])"
-)
-_NON_WORD_RE = re.compile(r"[^a-z0-9]+")
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free, inclusive-writing-free form of ``text`` (punctuation kept)."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    folded = folded.replace("œ", "oe").replace("æ", "ae")
-    previous = None
-    while previous != folded:  # élu·e·s needs two passes
-        previous = folded
-        folded = _INCLUSIVE_RE.sub("", folded)
-    return folded
-
-
-def tokens(text: str) -> list[str]:
-    """Words of ``fold(text)``: punctuation, apostrophes and dashes separate words."""
-    return [t for t in _NON_WORD_RE.split(fold(text)) if t]
 
 
 def word_forms(word: str) -> set[str]:
@@ -80,7 +55,7 @@ class RoleTable:
 
     def canonical(self, label: str) -> str:
         """Space-joined canonical words of ``label`` (feminine/plural forms -> the table's word)."""
-        return " ".join(self.canon.get(t, t) for t in tokens(label))
+        return " ".join(self.canon.get(t, t) for t in label_tokens(label))
 
     def role_of(self, label: str | None) -> str:
         """The role of ``label`` (``inconnu`` when nothing matches)."""
@@ -145,7 +120,7 @@ def parse_role_table(data: object, *, path: str = "<roles>") -> RoleTable:
     table_words: set[str] = set()
     for entries in (*raw_labels.values(), *raw_words.values(), raw_facilitators):
         for entry in entries:
-            table_words.update(tokens(entry))
+            table_words.update(label_tokens(entry))
     canon: dict[str, str] = {}
     for word in sorted(table_words):
         for form in word_forms(word):
@@ -153,7 +128,7 @@ def parse_role_table(data: object, *, path: str = "<roles>") -> RoleTable:
                 canon.setdefault(form, word)
 
     def canonical(entry: str) -> str:
-        return " ".join(canon.get(t, t) for t in tokens(entry))
+        return " ".join(canon.get(t, t) for t in label_tokens(entry))
 
     labels: dict[str, str] = {}
     for role in priority:  # an exact label listed under two roles goes to the higher-priority one

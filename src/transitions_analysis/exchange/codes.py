@@ -12,16 +12,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
 
-from .. import config
-from ..errors import QDAError
-from ..schema import ACTOR_CODES, EXPECTATION_CODE, OUTCOME_CODES, PRINCIPLES
+from ..core.codebook import Code
+from ..core.schema import ACTOR_CODES, EXPECTATION_CODE, OUTCOME_CODES, PRINCIPLES
 
 NAMESPACE = uuid.UUID("6f1d3c52-9a0e-5c1b-8d0e-7472616e7369")  # fixed: GUIDs must never change
 ID_MARKER = "Identifiant transitions-analysis :"
@@ -56,142 +51,7 @@ def normalise_color(value: str | None) -> str | None:
     return "#" + digits.upper()
 
 
-def slugify(name: str) -> str:
-    """ASCII id part of a French name: ``Émotions négatives`` -> ``emotions_negatives``."""
-    text = name.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-    if not text[:1].isalpha():  # our ids start with a letter
-        text = f"code_{text}".rstrip("_")
-    return text
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form of ``text`` for matching labels and variable names."""
-    return slugify(text)
-
-
-@dataclass
-class CodeSpec:
-    """One code of a codebook, whatever its origin (Codebook object, YAML mapping, REFI file)."""
-
-    id: str
-    label: str
-    description: str = ""
-    include: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    examples: list[str] = field(default_factory=list)
-    color: str | None = None
-    parent: str | None = None
-
-
-@dataclass
-class CodebookInfo:
-    """Codes in codebook order plus the codebook's name and hash (empty when unknown)."""
-
-    codes: list[CodeSpec]
-    name: str = ""
-    version: str = ""
-    hash: str = ""
-
-    def ids(self) -> list[str]:
-        return [c.id for c in self.codes]
-
-    def get(self, code_id: str) -> CodeSpec | None:
-        for code in self.codes:
-            if code.id == code_id:
-                return code
-        return None
-
-    def children(self, code_id: str | None) -> list[CodeSpec]:
-        return [c for c in self.codes if c.parent == code_id]
-
-
-def _str_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value]
-
-
-def _spec_from_mapping(data: Mapping[str, Any]) -> CodeSpec:
-    return CodeSpec(
-        id=str(data["id"]),
-        label=str(data.get("label") or data["id"]),
-        description=str(data.get("description") or ""),
-        include=_str_list(data.get("include")),
-        exclude=_str_list(data.get("exclude")),
-        examples=_str_list(data.get("examples")),
-        color=normalise_color(data.get("color")),
-        parent=data.get("parent"),
-    )
-
-
-def _spec_from_object(code: Any) -> CodeSpec:
-    return CodeSpec(
-        id=str(code.id),
-        label=str(getattr(code, "label", None) or code.id),
-        description=str(getattr(code, "description", "") or ""),
-        include=_str_list(getattr(code, "include", None)),
-        exclude=_str_list(getattr(code, "exclude", None)),
-        examples=_str_list(getattr(code, "examples", None)),
-        color=normalise_color(getattr(code, "color", None)),
-        parent=getattr(code, "parent", None),
-    )
-
-
-def _fix_parents(codes: list[CodeSpec]) -> list[CodeSpec]:
-    ids = {c.id for c in codes}
-    for code in codes:
-        if code.parent is None and "." in code.id:
-            code.parent = code.id.rsplit(".", 1)[0]
-        if code.parent is not None and code.parent not in ids:
-            code.parent = None
-    return codes
-
-
-def load_codebook_info(codebook: Any = None, *, default: bool = True) -> CodebookInfo | None:
-    """Codes of ``codebook``: a ``Codebook`` (transitions_analysis.codebook), a mapping in the
-    codebook YAML format, a path to such a YAML, or None for the shipped codebook (when
-    ``default`` and it exists; otherwise None is returned)."""
-    if codebook is None:
-        if not default or not Path(config.CODEBOOK).is_file():
-            return None
-        codebook = config.CODEBOOK
-    if isinstance(codebook, CodebookInfo):
-        return codebook
-    if isinstance(codebook, (str, Path)):
-        try:
-            from ..codebook import load_codebook
-        except ImportError:  # the codebook module is not there: read the YAML ourselves
-            import yaml
-
-            path = Path(codebook)
-            if not path.is_file():
-                raise QDAError("codebook introuvable", path=path) from None
-            with path.open(encoding="utf-8") as handle:
-                data = yaml.safe_load(handle) or {}
-            return load_codebook_info(data)
-        return load_codebook_info(load_codebook(codebook))
-    if isinstance(codebook, Mapping):
-        codes = [_spec_from_mapping(c) for c in codebook.get("codes") or []]
-        return CodebookInfo(
-            _fix_parents(codes), name=str(codebook.get("name") or ""), version=str(codebook.get("version") or "")
-        )
-    if hasattr(codebook, "codes"):
-        codes = [_spec_from_object(c) for c in codebook.codes]
-        return CodebookInfo(
-            _fix_parents(codes),
-            name=str(getattr(codebook, "name", "") or ""),
-            version=str(getattr(codebook, "version", "") or ""),
-            hash=str(getattr(codebook, "hash", "") or ""),
-        )
-    raise TypeError(f"codebook de type inattendu : {type(codebook).__name__}")
-
-
-def compose_description(code: CodeSpec) -> str:
+def compose_description(code: Code) -> str:
     """The REFI ``<Description>`` text of ``code`` (see module docstring)."""
     parts = []
     if code.description.strip():

@@ -17,9 +17,10 @@ Choices (documented in ``docs/refi-qda.md``):
 
 from __future__ import annotations
 
+import dataclasses
 import io
-import json
 import logging
+import math
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,10 +29,12 @@ from typing import Any
 import pandas as pd
 from lxml import etree
 
-from .. import __version__
-from ..errors import InputError, QDAError
-from ..schema import CODINGS, RESPONSES
-from .codes import CodebookInfo, CodeSpec, compose_description, load_codebook_info, make_guid
+from ..config import VERSION
+from ..core.codebook import Code, Codebook, as_codebook
+from ..core.errors import InputError, QDAError
+from ..core.io import read_coded, refuse_raw
+from ..core.schema import MACHINE_CODERS, MODEL_CODER, RULE_CODER
+from .codes import compose_description, make_guid
 from .schemas import NS_CODEBOOK, NS_PROJECT, schema_errors
 
 log = logging.getLogger(__name__)
@@ -39,8 +42,8 @@ log = logging.getLogger(__name__)
 EXPORT_DATETIME = "2021-01-01T00:00:00Z"  # constant: same inputs -> byte-identical files
 ZIP_DATE_TIME = (2021, 1, 1, 0, 0, 0)
 MACHINE_USERS: dict[str, str] = {
-    "rules": "transitions-analysis (règles)",
-    "model": "transitions-analysis (modèle)",
+    RULE_CODER: "transitions-analysis (règles)",
+    MODEL_CODER: "transitions-analysis (modèle)",
 }
 # response column -> variable name shown in the QDA tool (all of type Text)
 SOURCE_VARIABLES: tuple[tuple[str, str], ...] = (
@@ -70,7 +73,7 @@ def _sub(parent: etree._Element, ns: str, tag: str, attrib: dict[str, str] | Non
     return el
 
 
-def _add_codes(parent: etree._Element, ns: str, info: CodebookInfo, code_id: str | None) -> None:
+def _add_codes(parent: etree._Element, ns: str, info: Codebook, code_id: str | None) -> None:
     for code in info.children(code_id):
         has_children = bool(info.children(code.id))
         attrib = {"guid": make_guid("code", code.id), "name": code.label, "isCodable": "false" if has_children else "true"}
@@ -88,11 +91,11 @@ def _tostring(root: etree._Element) -> bytes:
 
 def codebook_xml(codebook: Any = None) -> bytes:
     """The ``.qdc`` bytes of ``codebook`` (see :func:`export_qdc`)."""
-    info = load_codebook_info(codebook)
-    if info is None or not info.codes:
-        raise QDAError("codebook vide ou introuvable : rien à exporter")
+    info = as_codebook(codebook)
+    if not info.codes:
+        raise QDAError("codebook vide : rien à exporter", path=info.path)
     root = etree.Element(f"{{{NS_CODEBOOK}}}CodeBook", nsmap={None: NS_CODEBOOK})
-    root.set("origin", f"transitions-analysis {__version__}")
+    root.set("origin", f"transitions-analysis {VERSION}")
     codes = _sub(root, NS_CODEBOOK, "Codes")
     _add_codes(codes, NS_CODEBOOK, info, None)
     errors = schema_errors(root, "codebook")
@@ -105,7 +108,7 @@ def export_qdc(codebook: Any, path: str | Path) -> Path:
     """Write ``codebook`` (a ``Codebook``, a codebook YAML path or mapping, or None for the shipped
     one) as a REFI-QDA codebook ``.qdc`` (valid against ``Codebook.xsd``); returns the path."""
     data = codebook_xml(codebook)
-    path = Path(path)
+    path = refuse_raw(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     log.info("Codebook REFI-QDA écrit : %s", path)
@@ -113,54 +116,6 @@ def export_qdc(codebook: Any, path: str | Path) -> Path:
 
 
 # --------------------------------------------------------------------------- project
-
-
-def _read_table(path: Path, spec: dict[str, str], table: str, *, required: bool = True) -> pd.DataFrame | None:
-    if not path.is_file():
-        if required:
-            raise InputError(f"table {table} absente du dossier de codage", path=path)
-        return None
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"table {table} illisible : {exc}", path=path) from exc
-    missing = [c for c in spec if c not in df.columns]
-    if missing:
-        raise InputError(f"colonnes manquantes : {', '.join(missing)}", path=path)
-    return df
-
-
-def read_coding_dir(coding_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """``responses.csv``, ``codings.csv`` (all columns as text) and ``run.json`` of a ``code``
-    output folder; ``InputError`` naming the file when one is missing or broken."""
-    folder = Path(coding_dir)
-    if not folder.is_dir():
-        raise InputError("dossier de codage introuvable (sortie de « transitions-analysis code »)", path=folder)
-    responses = _read_table(folder / "responses.csv", RESPONSES, "responses")
-    codings = _read_table(folder / "codings.csv", CODINGS, "codings")
-    run: dict[str, Any] = {}
-    run_path = folder / "run.json"
-    if run_path.is_file():
-        try:
-            run = json.loads(run_path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"run.json illisible : {exc}", path=run_path) from exc
-        if not isinstance(run, dict):
-            run = {}
-    return responses, codings, run
-
-
-def _offset(value: str, path: Path, row: int, column: str) -> int | None:
-    value = value.strip()
-    if value == "":
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        raise InputError(f"position non numérique : {value!r}", path=path, row=row, column=column) from None
-    if number != int(number) or number < 0:
-        raise InputError(f"position invalide : {value!r}", path=path, row=row, column=column)
-    return int(number)
 
 
 def _checked_codings(codings: pd.DataFrame, texts: dict[str, str], path: Path) -> list[dict[str, Any]]:
@@ -175,8 +130,8 @@ def _checked_codings(codings: pd.DataFrame, texts: dict[str, str], path: Path) -
             raise InputError(f"réponse inconnue {rid!r} (absente de responses.csv)", path=path, row=row, column="response_id")
         if not rec["code"].strip():
             raise InputError("code vide", path=path, row=row, column="code")
-        start = _offset(rec["start"], path, row, "start")
-        end = _offset(rec["end"], path, row, "end")
+        start = None if pd.isna(rec["start"]) else int(rec["start"])
+        end = None if pd.isna(rec["end"]) else int(rec["end"])
         if (start is None) != (end is None):
             raise InputError("start et end doivent être remplis ensemble", path=path, row=row, column="start")
         text = texts[rid]
@@ -191,7 +146,7 @@ def _checked_codings(codings: pd.DataFrame, texts: dict[str, str], path: Path) -
                     f"evidence différente du texte de la réponse aux positions {start}-{end}",
                     path=path, row=row, column="evidence",
                 )
-        coder = rec["coder"].strip() or {"rule": "rules", "model": "model"}.get(rec["source"], "inconnu")
+        coder = rec["coder"].strip() or MACHINE_CODERS.get(rec["source"], "inconnu")
         key = (rid, start, end, rec["code"], coder)
         if key in seen:
             duplicates += 1
@@ -206,9 +161,10 @@ def _checked_codings(codings: pd.DataFrame, texts: dict[str, str], path: Path) -
 def _score_line(rec: dict[str, Any]) -> str:
     """One line of a selection's Description: code, user, score, negation (read back on import)."""
     line = f"{rec['code']} · {user_name(rec['coder'])}"
-    if str(rec.get("score", "")).strip():
-        line += f" · score {str(rec['score']).strip()}"
-    if str(rec.get("negated", "")).strip().lower() in {"true", "1", "vrai"}:
+    score = rec.get("score")
+    if score is not None and not (isinstance(score, float) and math.isnan(score)):
+        line += f" · score {float(score):.4f}"
+    if rec.get("negated"):
         line += " · négation"
     return line
 
@@ -221,7 +177,8 @@ def _excerpt(text: str) -> str:
 def _variable_values(parent: etree._Element, columns: Iterable[str], rec: dict[str, str], *, keep_empty: bool) -> None:
     names = dict(SOURCE_VARIABLES)
     for column in columns:
-        value = str(rec.get(column, "") or "")
+        value = rec.get(column)
+        value = "" if value is None else str(value)
         if value == "" and not keep_empty:
             continue
         vv = _sub(parent, NS_PROJECT, "VariableValue")
@@ -229,7 +186,7 @@ def _variable_values(parent: etree._Element, columns: Iterable[str], rec: dict[s
         _sub(vv, NS_PROJECT, "TextValue", text=value)
 
 
-def _codebook_for_export(codebook: Any, run: dict[str, Any], coding_dir: Path) -> CodebookInfo:
+def _codebook_for_export(codebook: Any, run: dict[str, Any], coding_dir: Path) -> Codebook:
     if codebook is None:
         candidate = run.get("codebook_path") or run.get("codebook")
         if isinstance(candidate, dict):
@@ -240,15 +197,15 @@ def _codebook_for_export(codebook: Any, run: dict[str, Any], coding_dir: Path) -
                 path = coding_dir / path
             if path.is_file():
                 codebook = path
-    info = load_codebook_info(codebook)
+    info = as_codebook(codebook)
     used = run.get("codebook") if isinstance(run.get("codebook"), dict) else {}
-    if info is not None and info.hash and used.get("hash") and used["hash"] != info.hash:
+    if used.get("hash") and used["hash"] != info.hash:
         log.warning(
             "le codebook exporté (empreinte %s) n'est pas celui du codage (empreinte %s, fichier %s) : "
             "passez --codebook avec le fichier utilisé par « code »",
             info.hash[:12], str(used["hash"])[:12], used.get("file", "?"),
         )
-    return info if info is not None else CodebookInfo([])
+    return info
 
 
 def project_files(
@@ -256,7 +213,10 @@ def project_files(
 ) -> dict[str, bytes]:
     """Archive member name -> bytes of the ``.qdpx`` for ``coding_dir`` (see :func:`export_qdpx`)."""
     folder = Path(coding_dir)
-    responses, codings, run = read_coding_dir(folder)
+    if not folder.is_dir():
+        raise InputError("dossier de codage introuvable (sortie de « transitions-analysis code »)", path=folder)
+    coded = read_coded(folder, required=("responses", "codings"))
+    responses, codings, run = coded.responses, coded.codings, coded.run_info
     if coders is not None:
         codings = codings[codings["coder"].isin(list(coders))]
     dup = responses["response_id"].duplicated()
@@ -267,22 +227,22 @@ def project_files(
     records = _checked_codings(codings, texts, folder / "codings.csv")
 
     info = _codebook_for_export(codebook, run, folder)
+    codebook_name, codebook_hash = info.name, info.hash
     known = set(info.ids())
     extra = sorted({r["code"] for r in records} - known)
     if extra:
         log.warning("codes absents du codebook, exportés sans description : %s", ", ".join(extra))
-        info = CodebookInfo(
-            info.codes + [CodeSpec(id=c, label=c, description="Code présent dans les codages mais absent du codebook.") for c in extra],
-            name=info.name, version=info.version, hash=info.hash,
-        )
-        for code in info.codes[len(info.codes) - len(extra):]:
-            parent = code.id.rsplit(".", 1)[0] if "." in code.id else None
-            code.parent = parent if parent in known else None
+        added = []
+        for c in extra:
+            parent = c.rsplit(".", 1)[0] if "." in c else None
+            added.append(Code(id=c, label=c, description="Code présent dans les codages mais absent du codebook.",
+                              parent=parent if parent in known else None))
+        info = dataclasses.replace(info, codes=info.codes + tuple(added))
 
     ns = NS_PROJECT
     root = etree.Element(f"{{{ns}}}Project", nsmap={None: ns})
-    root.set("name", name or (f"transitions-analysis : {info.name}" if info.name else "transitions-analysis"))
-    root.set("origin", f"transitions-analysis {__version__}")
+    root.set("name", name or (f"transitions-analysis : {codebook_name}" if codebook_name else "transitions-analysis"))
+    root.set("origin", f"transitions-analysis {VERSION}")
     root.set("creationDateTime", EXPORT_DATETIME)
     root.set("modifiedDateTime", EXPORT_DATETIME)
 
@@ -349,8 +309,8 @@ def project_files(
         _variable_values(source, [c for c, _ in SOURCE_VARIABLES], rec, keep_empty=True)
 
     description = "Exporté par transitions-analysis : une source texte par réponse, un cas par répondant."
-    if info.hash:
-        description += f" Codebook {info.name} (empreinte {info.hash})."
+    if codebook_hash:
+        description += f" Codebook {codebook_name} (empreinte {codebook_hash})."
     _sub(root, ns, "Description", text=description)
     errors = schema_errors(root, "project")
     if errors:
@@ -403,7 +363,7 @@ def export_qdpx(
     Returns ``path``."""
     files = project_files(coding_dir, codebook=codebook, name=name, coders=coders)
     data = zip_bytes(files)
-    path = Path(path)
+    path = refuse_raw(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     log.info("Projet REFI-QDA écrit : %s (%d sources texte) ; à ouvrir dans NVivo, ATLAS.ti, MAXQDA, QualCoder...", path, len(files) - 1)

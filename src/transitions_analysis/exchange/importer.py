@@ -31,18 +31,18 @@ from typing import Any
 import pandas as pd
 from lxml import etree
 
-from ..errors import QDAError
-from ..ids import make_respondent_id, make_response_id, make_segment_id
-from ..schema import ALL_ROLES, CODINGS, REJECTED, RESPONSES, SEGMENTS, UNKNOWN_ROLE
+from ..core.codebook import as_codebook
+from ..core.errors import QDAError
+from ..core.ids import make_respondent_id, make_response_id, make_segment_id
+from ..core.roles import normalise_role
+from ..core.schema import ALL_ROLES, CODINGS, MACHINE_CODERS, REJECTED, RESPONSES, SEGMENTS, SOURCE_HUMAN, UNKNOWN_ROLE
+from ..core.text import slugify
 from .codes import (
     CONTRACT_IDS,
-    fold,
     known_guids,
-    load_codebook_info,
     normalise_color,
     normalise_guid,
     parse_description,
-    slugify,
     split_flat_name,
 )
 from .export import MACHINE_USERS, SOURCE_VARIABLES
@@ -55,7 +55,7 @@ OUR_RESPONSE_ID = re.compile(r"(?<![0-9A-Za-z])R[0-9a-f]{10}(?![0-9A-Za-z])")
 OUR_RESPONDENT_ID = re.compile(r"^P[0-9a-f]{8}$")
 _SCORE_LINE = re.compile(r"^(?P<code>\S+) · (?P<user>.+?)(?: · score (?P<score>\S+))?(?P<neg> · négation)?$")
 _MACHINE_CODERS = {name: coder for coder, name in MACHINE_USERS.items()}
-_CODER_SOURCE = {"rules": "rule", "model": "model"}
+_CODER_SOURCE = {coder: source for source, coder in MACHINE_CODERS.items()}
 _SHOWN_MAX = 15
 USER_COLUMNS = ("guid", "name", "coder", "codings")
 CODE_COLUMNS = ("guid", "name", "path", "code", "matched_by", "in_codebook", "color")
@@ -161,10 +161,10 @@ def _walk_codes(container: etree._Element, report: Report, where: str) -> list[_
 
 def _resolve_project_codes(records: list[_CodeRec], codebook: Any, report: Report, where: str) -> list[str]:
     """Give every code record our id (see module docstring); returns names missing from the codebook."""
-    info = load_codebook_info(codebook)
-    ids = set(info.ids()) if info else set()
+    info = as_codebook(codebook)
+    ids = set(info.ids())
     by_guid = known_guids(sorted(ids | set(CONTRACT_IDS)))
-    by_label = {fold(c.label): c.id for c in info.codes} if info else {}
+    by_label = {slugify(c.label): c.id for c in info.codes}
     taken: dict[str, str] = {}
     missing: list[str] = []
     for rec in records:
@@ -173,8 +173,8 @@ def _resolve_project_codes(records: list[_CodeRec], codebook: Any, report: Repor
             rec.code, rec.matched_by = marker, "identifiant"
         elif rec.guid in by_guid:
             rec.code, rec.matched_by = by_guid[rec.guid], "guid"
-        elif fold(rec.name) in by_label:
-            rec.code, rec.matched_by = by_label[fold(rec.name)], "libellé"
+        elif slugify(rec.name) in by_label:
+            rec.code, rec.matched_by = by_label[slugify(rec.name)], "libellé"
             report.add(f"{where} : code « {rec.name} » rapproché par son libellé du code {rec.code} du codebook", level=logging.INFO)
         else:
             rec.code, rec.matched_by = rec.name, "nom"
@@ -185,11 +185,9 @@ def _resolve_project_codes(records: list[_CodeRec], codebook: Any, report: Repor
         if rec.code in taken and taken[rec.code] != rec.guid:
             report.add(f"{where} : plusieurs codes du fichier correspondent à {rec.code} ; leurs codages sont réunis")
         taken.setdefault(rec.code, rec.guid)
-        if info is not None and rec.code not in ids:
+        if rec.code not in ids:
             missing.append(rec.code)
-    if info is None:
-        report.add(f"{where} : aucun codebook fourni ni livré : les codes gardent leur identifiant ou leur nom", level=logging.INFO)
-    elif missing:
+    if missing:
         report.add(
             f"{where} : {len(missing)} code(s) absent(s) du codebook, gardé(s) avec leur nom comme identifiant : {_names(missing)}"
         )
@@ -312,12 +310,12 @@ def _variables(el: etree._Element, variable_names: dict[str, str]) -> dict[str, 
         name = variable_names.get(normalise_guid(ref.get("targetGUID")) if ref is not None else "", "")
         value = next((_text_of(c) for c in vv if isinstance(c.tag, str) and _local(c).endswith("Value")), "")
         if name:
-            out[fold(name)] = value
+            out[slugify(name)] = value
     return out
 
 
 _VARIABLE_KEYS: dict[str, tuple[str, ...]] = {
-    column: (fold(label), fold(column)) for column, label in SOURCE_VARIABLES
+    column: (slugify(label), slugify(column)) for column, label in SOURCE_VARIABLES
 }
 _VARIABLE_KEYS["territory"] += ("territoire_du_repondant",)
 _VARIABLE_KEYS["session"] += ("date_de_session", "date")
@@ -338,8 +336,6 @@ def _role(value: str) -> str:
         return value
     if not value:
         return UNKNOWN_ROLE
-    from ..roles import normalise_role
-
     return normalise_role(value)
 
 
@@ -431,66 +427,110 @@ def _import_project(root, archive, report: Report, *, where: str, path: Path, co
     other = [e for e in errors if "Sets" not in e]
     if other:
         report.add(f"{where} : {len(other)} écart(s) à Project.xsd tolérés, dont : " + " ; ".join(other[:3]))
+    reader = _ProjectReader(root, archive, report, where=where, codebook=codebook)
+    reader.read_sources(_kid(root, "Sources"))
+    reader.report_losses()
+    responses_df = _frame(reader.responses, RESPONSES)
+    segments_df, codings_df = _segments_and_codings(responses_df, reader.codings, _read_segments(segments), report, where)
+    users_df = pd.DataFrame(
+        [
+            {"guid": g, "name": reader.user_names[g], "coder": c, "codings": int((codings_df["coder"] == c).sum())}
+            for g, c in reader.users.items()
+        ],
+        columns=list(USER_COLUMNS),
+    )
+    codes_df = pd.DataFrame(
+        [
+            {"guid": r.guid, "name": r.name, "path": " / ".join(r.path), "code": r.code, "matched_by": r.matched_by,
+             "in_codebook": r.code not in reader.missing_codes, "color": r.color or ""}
+            for r in reader.records
+        ],
+        columns=list(CODE_COLUMNS),
+    )
+    return QDAImport(
+        responses=responses_df,
+        segments=segments_df,
+        codings=codings_df,
+        rejected=_frame(reader.rejected, REJECTED),
+        report=list(report),
+        users=users_df,
+        codes=codes_df,
+        name=root.get("name") or "",
+        origin=root.get("origin") or "",
+        missing_codes=reader.missing_codes,
+    )
 
-    users: dict[str, str] = {}  # guid -> coder
-    user_names: dict[str, str] = {}
-    users_el = _kid(root, "Users")
-    for user in _kids(users_el, "User") if users_el is not None else []:
-        guid = normalise_guid(user.get("guid"))
-        name = _name(user) or _name(user, "id") or guid
-        user_names[guid] = _name(user)
-        users[guid] = _MACHINE_CODERS.get(name, name)
-    codebook_el = _kid(root, "CodeBook")
-    codes_el = _kid(codebook_el, "Codes") if codebook_el is not None else None
-    records = _walk_codes(codes_el, report, where) if codes_el is not None else []
-    missing_codes = _resolve_project_codes(records, codebook, report, where) if records else []
-    code_of = {r.guid: r.code for r in records}
 
-    variables_el = _kid(root, "Variables")
-    variable_names = {
-        normalise_guid(v.get("guid")): _name(v)
-        for v in (_kids(variables_el, "Variable") if variables_el is not None else [])
-    }
-    case_of_source: dict[str, tuple[str, dict[str, str]]] = {}
-    cases_el = _kid(root, "Cases")
-    for case in _kids(cases_el, "Case") if cases_el is not None else []:
-        values = _variables(case, variable_names)
-        for ref in _kids(case, "SourceRef"):
-            case_of_source.setdefault(normalise_guid(ref.get("targetGUID")), (_name(case) or normalise_guid(case.get("guid")), values))
+class _ProjectReader:
+    """Reads the parts of a ``project.qde`` into rows: users, codes, variables and cases first
+    (the lookups), then each source with its selections and codings. Every loss is reported."""
 
-    project_user = normalise_guid(root.get("creatingUserGUID"))
-    texts = _Texts(archive, report, where)
-    responses: list[dict[str, Any]] = []
-    rejected: list[dict[str, Any]] = []
-    codings: list[_Coding] = []
-    used_ids: set[str] = set()
-    unknown_users: set[str] = set()
-    unknown_code_refs: Counter = Counter()
-    no_user = 0
+    def __init__(self, root: etree._Element, archive: SafeArchive, report: Report, *, where: str, codebook: Any):
+        self.report, self.where = report, where
+        self.users: dict[str, str] = {}  # guid -> coder
+        self.user_names: dict[str, str] = {}
+        users_el = _kid(root, "Users")
+        for user in _kids(users_el, "User") if users_el is not None else []:
+            guid = normalise_guid(user.get("guid"))
+            name = _name(user) or _name(user, "id") or guid
+            self.user_names[guid] = _name(user)
+            self.users[guid] = _MACHINE_CODERS.get(name, name)
+        codebook_el = _kid(root, "CodeBook")
+        codes_el = _kid(codebook_el, "Codes") if codebook_el is not None else None
+        self.records = _walk_codes(codes_el, report, where) if codes_el is not None else []
+        self.missing_codes = _resolve_project_codes(self.records, codebook, report, where) if self.records else []
+        self.code_of = {r.guid: r.code for r in self.records}
+        variables_el = _kid(root, "Variables")
+        self.variable_names = {
+            normalise_guid(v.get("guid")): _name(v)
+            for v in (_kids(variables_el, "Variable") if variables_el is not None else [])
+        }
+        self.case_of_source: dict[str, tuple[str, dict[str, str]]] = {}
+        cases_el = _kid(root, "Cases")
+        for case in _kids(cases_el, "Case") if cases_el is not None else []:
+            values = _variables(case, self.variable_names)
+            for ref in _kids(case, "SourceRef"):
+                self.case_of_source.setdefault(
+                    normalise_guid(ref.get("targetGUID")), (_name(case) or normalise_guid(case.get("guid")), values)
+                )
+        self.project_user = normalise_guid(root.get("creatingUserGUID"))
+        self.texts = _Texts(archive, report, where)
+        self.responses: list[dict[str, Any]] = []
+        self.rejected: list[dict[str, Any]] = []
+        self.codings: list[_Coding] = []
+        self.used_ids: set[str] = set()
+        self.unknown_users: set[str] = set()
+        self.unknown_code_refs: Counter = Counter()
+        self.no_user = 0
 
-    def coder_of(*els: etree._Element) -> str:
-        nonlocal no_user
+    # -- lookups ---------------------------------------------------------------------------------
+    def coder_of(self, *els: etree._Element) -> str:
+        """The coder of a coding: the first ``creatingUser`` among ``els`` (the coding, then its
+        selection, source...), else the project's creator, else « inconnu »."""
         for el in els:
             guid = normalise_guid(el.get("creatingUser"))
             if guid:
-                if guid not in users:
-                    unknown_users.add(guid)
+                if guid not in self.users:
+                    self.unknown_users.add(guid)
                     return guid
-                return users[guid]
-        if project_user:
-            return users.get(project_user, project_user)
-        no_user += 1
+                return self.users[guid]
+        if self.project_user:
+            return self.users.get(self.project_user, self.project_user)
+        self.no_user += 1
         return "inconnu"
 
-    def code_for(coding: etree._Element) -> str | None:
+    def code_for(self, coding: etree._Element) -> str | None:
+        """Our code id for a ``<Coding>`` (the referenced code's GUID when the code is unknown)."""
         ref = _kid(coding, "CodeRef")
         guid = normalise_guid(ref.get("targetGUID")) if ref is not None else ""
-        if guid in code_of:
-            return code_of[guid]
-        unknown_code_refs[guid or "(sans CodeRef)"] += 1
+        if guid in self.code_of:
+            return self.code_of[guid]
+        self.unknown_code_refs[guid or "(sans CodeRef)"] += 1
         return guid or None
 
+    @staticmethod
     def scores(sel: etree._Element) -> dict[tuple[str, str], tuple[float | None, bool]]:
+        """(code, coder) -> (score, negated) written by our exporter in a selection's description."""
         out = {}
         for line in _text_of(_kid(sel, "Description")).splitlines():
             m = _SCORE_LINE.match(line.strip())
@@ -503,78 +543,127 @@ def _import_project(root, archive, report: Report, *, where: str, path: Path, co
                 out[(m["code"], coder)] = (score, bool(m["neg"]))
         return out
 
-    def response_id_for(name: str, guid: str) -> str:
+    def response_id_for(self, name: str, guid: str) -> str:
+        """Our response id in a source name, else one made from the name (and the GUID if taken)."""
         match = OUR_RESPONSE_ID.search(name)
         rid = match.group(0) if match else make_response_id(name, 1, "")
-        if rid in used_ids:
+        if rid in self.used_ids:
             rid = make_response_id(name, 1, guid)
-            report.add(f"{where} : plusieurs sources nommées « {name} » ; identifiants distingués par leur GUID")
-        used_ids.add(rid)
+            self.report.add(f"{self.where} : plusieurs sources nommées « {name} » ; identifiants distingués par leur GUID")
+        self.used_ids.add(rid)
         return rid
 
-    def import_text(el: etree._Element, name: str, guid: str, owner: etree._Element) -> None:
-        text, reason, detail = texts.text(el, name)
-        rid = response_id_for(name, guid)
-        selections = _kids(el, "PlainTextSelection")
+    # -- sources ---------------------------------------------------------------------------------
+    def read_sources(self, sources_el: etree._Element | None) -> None:
+        """Every source: text sources (and PDFs with a text representation) become answers; the
+        others are rejected with the number of codings lost."""
+        where = self.where
+        for source in list(sources_el) if sources_el is not None else []:
+            kind = _local(source)
+            if not kind:
+                continue
+            name = _name(source) or normalise_guid(source.get("guid")) or kind
+            guid = normalise_guid(source.get("guid"))
+            if kind == "TextSource":
+                self.read_text(source, name, guid, source)
+                continue
+            n_codings = len([c for c in source.iter() if isinstance(c.tag, str) and _local(c) == "Coding"])
+            if kind == "PDFSource":
+                rep = _kid(source, "Representation")
+                pdf_selections = _kids(source, "PDFSelection")
+                pdf_codings = sum(len(_kids(s, "Coding")) for s in pdf_selections) + len(_kids(source, "Coding"))
+                if rep is not None and self.texts.text(rep, name)[0] is not None:
+                    self.report.add(f"{where} : source PDF « {name} » lue par sa représentation texte", level=logging.INFO)
+                    self.read_text(rep, name, guid, source)
+                    if pdf_codings:
+                        self.report.add(f"{where} : « {name} » : {pdf_codings} codage(s) de zones de page PDF non importé(s) (coordonnées, pas de texte)")
+                    continue
+                self.reject(name, "not_text", f"source PDF sans représentation texte lisible ; {n_codings} codage(s) non importé(s)")
+                continue
+            labels = {"PictureSource": "image", "AudioSource": "audio", "VideoSource": "vidéo"}
+            what = labels.get(kind, f"de type {kind} inconnu")
+            self.reject(name, "not_text", f"source {what} non textuelle, non importée ; {n_codings} codage(s) non importé(s)")
+
+    def reject(self, name: str, reason: str, detail: str) -> None:
+        self.rejected.append({"source_file": name, "source_row": "", "column": "", "reason": reason, "detail": detail, "text": ""})
+        self.report.add(f"{self.where} : « {name} » : {detail}")
+
+    def _valid_spans(self, el: etree._Element, name: str) -> list[tuple[etree._Element, int, int]]:
         spans = []
-        for sel in selections:
+        for sel in _kids(el, "PlainTextSelection"):
             start, end = _int_attr(sel, "startPosition"), _int_attr(sel, "endPosition")
             if start is None or end is None or start < 0 or end < start:
-                report.add(
-                    f"{where} : sélection « {sel.get('name') or sel.get('guid')} » de « {name} » : positions "
+                self.report.add(
+                    f"{self.where} : sélection « {sel.get('name') or sel.get('guid')} » de « {name} » : positions "
                     f"invalides ({sel.get('startPosition')!r}, {sel.get('endPosition')!r}), ignorée avec ses codages"
                 )
                 continue
             spans.append((sel, start, end))
-        mapper = None
-        if text is not None and "\r\n" in text and spans:
-            use_norm, to_raw = _crlf_mapper(text, [(s, e, sel.get("name") or "") for sel, s, e in spans])
-            if use_norm:
-                mapper = to_raw
-                report.add(
-                    f"{where} : « {name} » : fins de ligne CRLF et positions comptées sur le texte en LF, "
-                    f"{len(spans)} sélection(s) recalée(s) sur le texte du fichier"
-                )
+        return spans
+
+    def _crlf(self, text: str | None, spans: list, name: str):
+        """A position mapper when positions were counted on the LF text of a CRLF file, else None."""
+        if text is None or "\r\n" not in text or not spans:
+            return None
+        use_norm, to_raw = _crlf_mapper(text, [(s, e, sel.get("name") or "") for sel, s, e in spans])
+        if not use_norm:
+            return None
+        self.report.add(
+            f"{self.where} : « {name} » : fins de ligne CRLF et positions comptées sur le texte en LF, "
+            f"{len(spans)} sélection(s) recalée(s) sur le texte du fichier"
+        )
+        return to_raw
+
+    def read_text(self, el: etree._Element, name: str, guid: str, owner: etree._Element) -> None:
+        """One text source: its codings (selections and whole-source codings) and, when its text
+        is readable, one answer with the variables of the source and of its case."""
+        text, reason, detail = self.texts.text(el, name)
+        rid = self.response_id_for(name, guid)
+        spans = self._valid_spans(el, name)
+        mapper = self._crlf(text, spans, name)
         kept_without_text = 0
         for sel, start, end in spans:
             if mapper is not None:
                 start, end = mapper(start), mapper(end)
             if text is not None and end > len(text):
-                report.add(
-                    f"{where} : sélection « {sel.get('name') or sel.get('guid')} » de « {name} » : fin {end} au-delà "
+                self.report.add(
+                    f"{self.where} : sélection « {sel.get('name') or sel.get('guid')} » de « {name} » : fin {end} au-delà "
                     f"du texte ({len(text)} caractères), ignorée avec ses codages"
                 )
                 continue
             evidence = text[start:end] if text is not None else ""
-            known_scores = scores(sel)
+            known_scores = self.scores(sel)
             for coding in _kids(sel, "Coding"):
-                code = code_for(coding)
+                code = self.code_for(coding)
                 if code is None:
                     continue
-                coder = coder_of(coding, sel, el, owner)
+                coder = self.coder_of(coding, sel, el, owner)
                 score, negated = known_scores.get((code, coder), (None, False))
-                codings.append(_Coding(rid, code, coder, start, end, evidence, score, negated))
+                self.codings.append(_Coding(rid, code, coder, start, end, evidence, score, negated))
                 kept_without_text += text is None
         for coding in _kids(el, "Coding"):
-            code = code_for(coding)
+            code = self.code_for(coding)
             if code is not None:
-                codings.append(_Coding(rid, code, coder_of(coding, el, owner), None, None, "", None, False))
-        values = _variables(el, variable_names)
-        if owner is not el:
-            values = {**_variables(owner, variable_names), **values}
-        case_name, case_values = case_of_source.get(guid, ("", {}))
+                self.codings.append(_Coding(rid, code, self.coder_of(coding, el, owner), None, None, "", None, False))
         if text is None:
-            message = f"{where} : source « {name} » non importée : {detail}"
+            message = f"{self.where} : source « {name} » non importée : {detail}"
             if kept_without_text:
                 message += f" ; ses {kept_without_text} codage(s) sont gardés avec leurs positions, sans texte"
-            report.add(message)
-            rejected.append({"source_file": name, "source_row": "", "column": "", "reason": reason, "detail": detail, "text": ""})
+            self.report.add(message)
+            self.rejected.append({"source_file": name, "source_row": "", "column": "", "reason": reason, "detail": detail, "text": ""})
             return
+        self.responses.append(self._response(rid, name, guid, el, owner, text))
+
+    def _response(self, rid: str, name: str, guid: str, el: etree._Element, owner: etree._Element, text: str) -> dict[str, Any]:
+        values = _variables(el, self.variable_names)
+        if owner is not el:
+            values = {**_variables(owner, self.variable_names), **values}
+        case_name, case_values = self.case_of_source.get(guid, ("", {}))
         respondent = _lookup("respondent_id", values)
         if not respondent and case_name:
             respondent = case_name if OUR_RESPONDENT_ID.match(case_name) else make_respondent_id("qdpx-case", case_name)
         role_value = _lookup("role", values, case_values)
-        responses.append({
+        return {
             "response_id": rid,
             "source_file": _lookup("source_file", values, default=name),
             "source_row": _lookup("source_row", values, default="1"),
@@ -586,78 +675,20 @@ def _import_project(root, archive, report: Report, *, where: str, path: Path, co
             "question_id": _lookup("question_id", values),
             "question": _lookup("question", values),
             "text": text,
-        })
+        }
 
-    sources_el = _kid(root, "Sources")
-    for source in list(sources_el) if sources_el is not None else []:
-        kind = _local(source)
-        if not kind:
-            continue
-        name = _name(source) or normalise_guid(source.get("guid")) or kind
-        guid = normalise_guid(source.get("guid"))
-        if kind == "TextSource":
-            import_text(source, name, guid, source)
-            continue
-        n_codings = len([c for c in source.iter() if isinstance(c.tag, str) and _local(c) == "Coding"])
-        if kind == "PDFSource":
-            rep = _kid(source, "Representation")
-            pdf_selections = _kids(source, "PDFSelection")
-            pdf_codings = sum(len(_kids(s, "Coding")) for s in pdf_selections) + len(_kids(source, "Coding"))
-            if rep is not None and texts.text(rep, name)[0] is not None:
-                report.add(f"{where} : source PDF « {name} » lue par sa représentation texte", level=logging.INFO)
-                import_text(rep, name, guid, source)
-                if pdf_codings:
-                    report.add(f"{where} : « {name} » : {pdf_codings} codage(s) de zones de page PDF non importé(s) (coordonnées, pas de texte)")
-                continue
-            detail = f"source PDF sans représentation texte lisible ; {n_codings} codage(s) non importé(s)"
-            rejected.append({"source_file": name, "source_row": "", "column": "", "reason": "not_text", "detail": detail, "text": ""})
-            report.add(f"{where} : « {name} » : {detail}")
-            continue
-        labels = {"PictureSource": "image", "AudioSource": "audio", "VideoSource": "vidéo"}
-        what = labels.get(kind, f"de type {kind} inconnu")
-        detail = f"source {what} non textuelle, non importée ; {n_codings} codage(s) non importé(s)"
-        rejected.append({"source_file": name, "source_row": "", "column": "", "reason": "not_text", "detail": detail, "text": ""})
-        report.add(f"{where} : « {name} » : {detail}")
-
-    if unknown_users:
-        report.add(f"{where} : {len(unknown_users)} utilisateur(s) absent(s) de <Users>, leur GUID sert de codeur : {_names(sorted(unknown_users))}")
-    if no_user:
-        report.add(f"{where} : {no_user} codage(s) sans utilisateur : codeur « inconnu »")
-    if unknown_code_refs:
-        report.add(
-            f"{where} : {sum(unknown_code_refs.values())} codage(s) vers un code absent du livre de codes du projet, "
-            f"gardés avec le GUID comme code : {_names(sorted(unknown_code_refs))}"
-        )
-
-    responses_df = _frame(responses, RESPONSES)
-    segments_df, codings_df = _segments_and_codings(responses_df, codings, _read_segments(segments), report, where)
-    users_df = pd.DataFrame(
-        [
-            {"guid": g, "name": user_names[g], "coder": c, "codings": int((codings_df["coder"] == c).sum())}
-            for g, c in users.items()
-        ],
-        columns=list(USER_COLUMNS),
-    )
-    codes_df = pd.DataFrame(
-        [
-            {"guid": r.guid, "name": r.name, "path": " / ".join(r.path), "code": r.code, "matched_by": r.matched_by,
-             "in_codebook": r.code not in missing_codes, "color": r.color or ""}
-            for r in records
-        ],
-        columns=list(CODE_COLUMNS),
-    )
-    return QDAImport(
-        responses=responses_df,
-        segments=segments_df,
-        codings=codings_df,
-        rejected=_frame(rejected, REJECTED),
-        report=list(report),
-        users=users_df,
-        codes=codes_df,
-        name=root.get("name") or "",
-        origin=root.get("origin") or "",
-        missing_codes=missing_codes,
-    )
+    def report_losses(self) -> None:
+        """One line per kind of loss: unknown users, codings without user, unknown codes."""
+        where = self.where
+        if self.unknown_users:
+            self.report.add(f"{where} : {len(self.unknown_users)} utilisateur(s) absent(s) de <Users>, leur GUID sert de codeur : {_names(sorted(self.unknown_users))}")
+        if self.no_user:
+            self.report.add(f"{where} : {self.no_user} codage(s) sans utilisateur : codeur « inconnu »")
+        if self.unknown_code_refs:
+            self.report.add(
+                f"{where} : {sum(self.unknown_code_refs.values())} codage(s) vers un code absent du livre de codes du projet, "
+                f"gardés avec le GUID comme code : {_names(sorted(self.unknown_code_refs))}"
+            )
 
 
 def _frame(rows: list[dict[str, Any]], spec: dict[str, str]) -> pd.DataFrame:
@@ -710,12 +741,14 @@ def _segments_and_codings(
     rows = []
     unplaced = spread = 0
     for c in items:
-        source = _CODER_SOURCE.get(c.coder, "human")
-        score = c.score if c.score is not None else (1.0 if source == "human" else float("nan"))
+        source = _CODER_SOURCE.get(c.coder, SOURCE_HUMAN)
+        score = c.score if c.score is not None else (1.0 if source == SOURCE_HUMAN else float("nan"))
         base = {"response_id": c.response_id, "code": c.code, "source": source, "score": score, "start": c.start,
                 "end": c.end, "evidence": c.evidence, "negated": c.negated, "coder": c.coder}
         targets = [""]
-        if given is not None and c.start is not None and c.response_id in segs_by_response:
+        # a person's coding of the whole answer is a response-level coding (as the toolkit writes them)
+        whole = source == SOURCE_HUMAN and c.start == 0 and c.end == len(texts.get(c.response_id, ""))
+        if given is not None and c.start is not None and c.response_id in segs_by_response and not whole:
             text = texts[c.response_id]
             targets = [
                 sid for sid, s, e in segs_by_response[c.response_id]
@@ -785,8 +818,8 @@ def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT
     if not records:
         raise QDAError("aucun code dans <Codes>", path=path)
     origin = root.get("origin") or ""
-    info = load_codebook_info(codebook)
-    by_guid = known_guids(sorted(set(CONTRACT_IDS) | (set(info.ids()) if info else set())))
+    info = as_codebook(codebook)
+    by_guid = known_guids(sorted(set(CONTRACT_IDS) | set(info.ids())))
     flat = all(r.parent_guid is None for r in records)
     dots = flat and origin.lower().startswith("taguette")
 

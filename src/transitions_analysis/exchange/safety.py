@@ -11,7 +11,7 @@ extracted to disk; members are read into memory after their names and sizes are 
 - XML: parsed by lxml with entities not substituted, no DTD loaded, no network, no huge tree;
   any ``<!DOCTYPE``/``<!ENTITY`` is refused (REFI-QDA never needs one: billion laughs, XXE).
 
-Every problem raises :class:`~transitions_analysis.errors.QDAError` with a French message naming the
+Every problem raises :class:`~transitions_analysis.core.errors.QDAError` with a French message naming the
 file and the member or element.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from ..errors import QDAError
+from ..core.errors import QDAError
 
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 _CHUNK = 64 * 1024

@@ -1,30 +1,31 @@
-"""Ingestion: raw feedback exports -> one tidy, anonymised table of answers (+ what was rejected).
+"""Ingestion: raw feedback exports -> one tidy table of answers (+ what was rejected).
 
-``ingest(paths)`` reads every supported file (CSV, XLSX, Framaforms/Webform exports, transcripts,
-video chats; see :mod:`transitions_analysis.readers`), one row per answer with the columns of
-:data:`schema.RESPONSES`; answers that are empty, duplicated, facilitators' turns... go to a
-rejected table (:data:`schema.REJECTED`) so that ``read == kept + rejected``. Names, e-mails and
-phones are replaced by placeholders before anything is returned. ``write_ingest`` writes
-``responses.csv``, ``rejected.csv`` and ``ingest_summary.json`` deterministically.
+``ingest(paths, anonymiser=...)`` reads every supported file (CSV, XLSX, Framaforms/Webform
+exports, transcripts, video chats; see :mod:`transitions_analysis.ingestion.readers`), one row per
+answer with the columns of :class:`~transitions_analysis.core.schema.Responses`; answers that are
+empty, duplicated, facilitators' turns... go to a rejected table
+(:class:`~transitions_analysis.core.schema.Rejected`) so that ``read == kept + rejected``. The
+``anonymiser`` (the anonymisation stage, passed in by the caller: :func:`transitions_analysis.ingest`
+does) replaces names, e-mails and phones before anything is returned.
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
-import json
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from . import config
-from .errors import MSG_DUPLICATE, MSG_EMPTY, MSG_FILE_NOT_FOUND, MSG_UNSUPPORTED_FORMAT, InputError
-from .ids import make_respondent_id, make_response_id
+from ..core import schema
+from ..core.errors import MSG_DUPLICATE, MSG_EMPTY, MSG_FILE_NOT_FOUND, MSG_UNSUPPORTED_FORMAT, InputError
+from ..core.ids import make_respondent_id, make_response_id
+from ..core.labels import reason_fr
+from ..core.roles import RoleTable, load_role_table
+from ..core.schema import REJECTED, RESPONSES, UNKNOWN_ROLE
 from .readers import (
     MAPPING_SUFFIX,
     SUPPORTED_SUFFIXES,
@@ -35,22 +36,13 @@ from .readers import (
     read_table_file,
     read_text_file,
 )
-from .roles import RoleTable, load_role_table
-from .schema import REJECTED, RESPONSES, UNKNOWN_ROLE
 
 log = logging.getLogger(__name__)
 
 REJECTED_TEXT_MAX = 200
-OUTPUT_FILES = ("responses.csv", "rejected.csv", "ingest_summary.json")
-REASON_LABELS_FR = {
-    "empty": "vides",
-    "duplicate": "doublons",
-    "facilitator": "animation",
-    "private": "messages privés",
-    "reaction": "réactions",
-    "no_speaker": "hors tour de parole",
-    "unreadable": "illisibles",
-}
+#: An anonymiser takes a frame with ``text``, ``role_raw`` and ``_names`` (names known from the
+#: source) and returns it with names, e-mails, phones replaced and ``_names`` dropped.
+Anonymiser = Callable[[pd.DataFrame], pd.DataFrame]
 
 
 @dataclass
@@ -155,18 +147,14 @@ def read_source(path: Path, source_file: str, *, table: RoleTable):
 def ingest(
     paths: Iterable[str | Path] | str | Path,
     *,
-    anonymise: bool = True,
-    nlp: Any = None,
+    anonymiser: Anonymiser | None,
     role_table: RoleTable | str | Path | None = None,
-    cache_dir: str | Path | None = None,
 ) -> IngestResult:
     """Read files and/or directories into responses + rejected tables and a summary dict.
 
-    ``anonymise=False`` skips the anonymiser (only for tests and checks on synthetic data: the
-    result then holds raw names). ``nlp`` is passed to the anonymiser; ``role_table`` is a
-    :class:`RoleTable` or the path of a roles YAML (default: the shipped table); ``cache_dir``
-    keeps the anonymiser's name-recognition results (offsets only, keyed by text hash) so a re-run
-    after a new session parses only the new answers.
+    ``anonymiser``: see :data:`Anonymiser` (``None`` only for tests and checks on synthetic data:
+    the result then holds raw names, and its summary says so). ``role_table`` is a
+    :class:`RoleTable` or the path of a roles YAML (default: the shipped table).
     """
     table = role_table if isinstance(role_table, RoleTable) else load_role_table(role_table)
     files, skipped = collect_files(paths)
@@ -241,40 +229,24 @@ def ingest(
         row = responses[responses["response_id"] == dupes.iloc[0]].iloc[-1]
         raise InputError(f"identifiant de réponse en double : {dupes.iloc[0]}", path=row["source_file"], row=int(row["source_row"]))
 
-    if anonymise:
-        from .anonymise import anonymise_frame  # lazy: the anonymiser loads spaCy
-
+    if anonymiser is not None:
         # One frame, so that a name known from a rejected row is searched in kept ones too and a
         # person gets the same placeholder in responses.csv and rejected.csv.
         both = pd.concat(
             [responses[["text", "role_raw", "_names"]], rejected_df[["text", "_names"]].assign(role_raw="")],
             ignore_index=True,
         )
-        both = anonymise_frame(
-            both, columns=("text", "role_raw"), names_column="_names", nlp=nlp, cache_dir=cache_dir
-        )
+        both = anonymiser(both)
         n = len(responses)
         responses["text"] = both["text"].iloc[:n].to_numpy()
         responses["role_raw"] = both["role_raw"].iloc[:n].to_numpy()
         rejected_df["text"] = both["text"].iloc[n:].to_numpy()
-    responses = _finish(responses, RESPONSES)
-    rejected_df = _finish(rejected_df, REJECTED)
+    responses = schema.validate(responses.drop(columns="_names"), schema.Responses)
+    rejected_df = schema.validate(rejected_df.drop(columns="_names"), schema.Rejected)
     rejected_df["text"] = rejected_df["text"].str.slice(0, REJECTED_TEXT_MAX)
 
-    summary = _summary(responses, rejected_df, file_stats, skipped, anonymise=anonymise, table=table)
+    summary = _summary(responses, rejected_df, file_stats, skipped, anonymise=anonymiser is not None, table=table)
     return IngestResult(responses=responses, rejected=rejected_df, summary=summary)
-
-
-def _finish(df: pd.DataFrame, spec: dict[str, str]) -> pd.DataFrame:
-    """Exactly ``spec``'s columns, in order: text columns as str, ``source_row`` as int."""
-    df = df.drop(columns=[c for c in df.columns if c not in spec])
-    for column in spec:
-        if column not in df.columns:
-            raise ValueError(f"colonne {column!r} perdue par l'anonymisation")
-    df = df[list(spec)].copy()
-    for column in spec:
-        df[column] = df[column].astype("int64") if column == "source_row" else df[column].fillna("").astype(str)
-    return df.reset_index(drop=True)
 
 
 def _summary(
@@ -319,7 +291,7 @@ def summary_fr(summary: dict[str, Any]) -> str:
     ]
     if encodings:
         parts[-1] += ", encodages/séparateurs détectés : " + ", ".join(f"{k} ×{n}" for k, n in sorted(encodings.items()))
-    reasons = ", ".join(f"{REASON_LABELS_FR.get(r, r)} : {n}" for r, n in summary["rejected_by_reason"].items())
+    reasons = ", ".join(f"{reason_fr(r)} : {n}" for r, n in summary["rejected_by_reason"].items())
     parts.append(
         f"{summary['read']} réponses lues, {summary['kept']} gardées, {summary['rejected']} rejetées"
         + (f" ({reasons})" if reasons else "")
@@ -344,61 +316,3 @@ def summary_fr(summary: dict[str, Any]) -> str:
 
 def _delim_fr(delim: str) -> str:
     return "tabulation" if delim == "\t" else delim
-
-
-def _inside_raw(out_dir: Path) -> bool:
-    resolved = out_dir.resolve()
-    raw = config.RAW_DIR.resolve()
-    if resolved == raw or raw in resolved.parents:
-        return True
-    parts = resolved.parts
-    return any(parts[i] == "data" and parts[i + 1] == "raw" for i in range(len(parts) - 1))
-
-
-def write_ingest(result: IngestResult, out_dir: str | Path) -> dict[str, Path]:
-    """Write responses.csv, rejected.csv and ingest_summary.json into ``out_dir`` (byte-stable).
-
-    Refuses (``InputError``) to write inside ``data/raw/``, which the toolkit never modifies.
-    """
-    out = Path(out_dir)
-    if _inside_raw(out):
-        raise InputError("refus d'écrire dans data/raw/ : les données brutes ne sont jamais modifiées ; choisissez un autre dossier (--out)", path=out)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {name: out / name for name in OUTPUT_FILES}
-    options = {"index": False, "encoding": "utf-8", "lineterminator": "\n", "quoting": csv.QUOTE_MINIMAL}
-    result.responses.to_csv(paths["responses.csv"], **options)
-    result.rejected.to_csv(paths["rejected.csv"], **options)
-    paths["ingest_summary.json"].write_text(
-        json.dumps(result.summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    return paths
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``transitions-analysis ingest``."""
-    parser.add_argument("inputs", nargs="+", metavar="ENTRÉE", help="fichiers ou dossiers d'exports (CSV, XLSX, TXT)")
-    parser.add_argument(
-        "--out", required=True, metavar="DOSSIER",
-        help="dossier de sortie (responses.csv, rejected.csv, ingest_summary.json) ; jamais dans data/raw/",
-    )
-    parser.add_argument("--roles", metavar="FICHIER", default=None, help="table des rôles YAML (défaut : celle du paquet)")
-    parser.add_argument(
-        "--no-cache", action="store_true",
-        help="ne pas garder en cache le repérage des noms (par défaut : .cache/ner, positions seulement)",
-    )
-
-
-def run_ingest(args: argparse.Namespace) -> int:
-    """Run ``ingest`` then ``write_ingest``; log the French summary. Returns 0."""
-    out = Path(args.out)
-    if _inside_raw(out):  # fail before the (slow) anonymisation
-        raise InputError("refus d'écrire dans data/raw/ : les données brutes ne sont jamais modifiées ; choisissez un autre dossier (--out)", path=out)
-    cache_dir = None if args.no_cache else config.CACHE_DIR / "ner"
-    result = ingest(args.inputs, role_table=args.roles, cache_dir=cache_dir)
-    paths = write_ingest(result, out)
-    log.info(summary_fr(result.summary))
-    log.info("Fichiers écrits : %s", ", ".join(str(p) for p in paths.values()))
-    return 0

@@ -1,4 +1,4 @@
-"""Segmentation: answers -> segments (the units that get codes), with exact character offsets.
+"""Segmentation stage: answers -> segments (the units that get codes), with exact character offsets.
 
 Rule (documented for researchers):
 
@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from . import schema
-from .ids import make_segment_id
+from ..core import schema
+from ..core.ids import make_segment_id
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
@@ -82,20 +82,22 @@ def segments_frame(response_ids: Sequence[str], texts: Sequence[str], bounds: Se
         {
             "segment_id": [make_segment_id(r, a, z) for r, a, z in zip(rows_rid, rows_start, rows_end)],
             "response_id": pd.Series(rows_rid, dtype="object"),
-            "start": pd.Series(rows_start, dtype="Int64"),
-            "end": pd.Series(rows_end, dtype="Int64"),
+            "start": pd.Series(rows_start, dtype="int64"),
+            "end": pd.Series(rows_end, dtype="int64"),
             "text": pd.Series(rows_text, dtype="object"),
         }
     )
-    return frame.sort_values(["response_id", "start", "end"], kind="stable").reset_index(drop=True)[list(schema.SEGMENTS)]
+    frame = frame.sort_values(["response_id", "start", "end"], kind="stable")
+    return schema.validate(frame, schema.Segments)
 
 
 def segment_responses(responses: pd.DataFrame, docs: Sequence[Doc]) -> pd.DataFrame:
     """Cut each answer of ``responses`` (schema.RESPONSES) into segments (schema.SEGMENTS).
 
     ``docs`` are the parses of ``responses['text']``, in the same order (see
-    :func:`transitions_analysis.nlp.parse_texts`); each Doc's text must equal its answer.
+    :func:`transitions_analysis.core.nlp.parse_texts`); each Doc's text must equal its answer.
     """
+    responses = schema.validate(responses, schema.Responses)
     if len(docs) != len(responses):
         raise ValueError(f"{len(docs)} analyses pour {len(responses)} réponses")
     texts = responses["text"].astype(str).tolist()

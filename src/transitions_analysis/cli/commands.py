@@ -1,0 +1,247 @@
+"""The subcommands: for each, ``add_<cmd>_arguments(parser)`` (French help) and ``run_<cmd>(args)``.
+
+Arguments are parsed here and nowhere else; each ``run_*`` calls the library (through
+:mod:`transitions_analysis.pipeline` or a stage) and returns the exit status. Heavy modules are
+imported inside the ``run_*`` functions so that ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .. import config
+from ..core.errors import InputError
+
+log = logging.getLogger("transitions_analysis.cli")
+
+UNIT_CHOICES = ("response", "segment")
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``transitions-analysis ingest``."""
+    parser.add_argument("inputs", nargs="+", metavar="ENTRÉE", help="fichiers ou dossiers d'exports (CSV, XLSX, TXT)")
+    parser.add_argument(
+        "--out", required=True, metavar="DOSSIER",
+        help="dossier de sortie (responses.csv, rejected.csv, ingest_summary.json) ; jamais dans data/raw/",
+    )
+    parser.add_argument("--roles", metavar="FICHIER", default=None, help="table des rôles YAML (défaut : celle du paquet)")
+    parser.add_argument(
+        "--no-cache", action="store_true",
+        help="ne pas garder en cache le repérage des noms (par défaut : .cache/, positions seulement)",
+    )
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """Read and anonymise the exports, write responses.csv, rejected.csv, ingest_summary.json."""
+    from ..core.io import refuse_raw
+    from ..ingestion import summary_fr
+    from ..pipeline import ingest, write_ingested
+
+    out = refuse_raw(args.out)  # fail before the (slow) anonymisation
+    result = ingest(args.inputs, role_table=args.roles, cache_dir=None if args.no_cache else config.CACHE_DIR)
+    paths = write_ingested(result, out)
+    log.info(summary_fr(result.summary))
+    log.info("Fichiers écrits : %s", ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+# --------------------------------------------------------------------------- code
+
+
+def add_code_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``transitions-analysis code``."""
+    parser.add_argument("inputs", nargs="+", metavar="ENTRÉE", help="fichiers ou dossiers d'exports (comme pour ingest)")
+    parser.add_argument("--out", required=True, metavar="DOSSIER",
+                        help="dossier de sortie (responses, rejected, segments, codings, expectations .csv, run.json)")
+    parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML (défaut : celui du paquet)")
+    parser.add_argument("--model", metavar="FICHIER", default=None,
+                        help="modèle appris (.skops) dont les codages s'ajoutent à ceux des règles")
+    parser.add_argument("--no-model", action="store_true",
+                        help="règles seulement : pas de modèle appris sur le codage humain")
+    parser.add_argument("--human-codings", metavar="FICHIER", default=None,
+                        help="codage humain (response_id, coder, code) dont apprend le modèle et qui l'emporte "
+                             "sur la machine (défaut : human_codings.csv à côté des entrées ou dans leur dossier parent)")
+    parser.add_argument("--n-process", type=int, default=1, metavar="N", help="processus pour l'analyse spaCy (défaut : 1)")
+    parser.add_argument("--no-cache", action="store_true", help="ne pas utiliser ni écrire le cache (.cache/)")
+
+
+def run_code(args: argparse.Namespace) -> int:
+    """Ingest and code the exports, write the coded folder. Returns 0."""
+    from ..core.io import refuse_raw
+    from ..pipeline import code_inputs
+
+    out = refuse_raw(args.out)
+    tables = code_inputs(args.inputs, out, codebook=args.codebook, model_path=args.model, use_model=not args.no_model,
+                         human_codings=args.human_codings, cache=not args.no_cache, n_process=args.n_process,
+                         progress=sys.stderr.isatty())
+    log.info("codage écrit dans %s : %d réponses, %d codages", out, len(tables.responses), len(tables.codings))
+    return 0
+
+
+# --------------------------------------------------------------------------- agree
+
+
+def add_agree_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``transitions-analysis agree``."""
+    parser.add_argument("codings", metavar="CODAGES", help="codages (CSV/XLSX : response_id ou segment_id, coder, code ; codings.csv ; .qdpx)")
+    parser.add_argument("--exclusive", action="store_true", help="codes mutuellement exclusifs (un seul code par unité et codeur)")
+    parser.add_argument("--json", action="store_true", help="sortie JSON (une entrée par code, « __all__ » pour l'ensemble)")
+    parser.add_argument("--unit", choices=UNIT_CHOICES, default="response", help="unité d'analyse : response (défaut) ou segment")
+    parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="tirages bootstrap pour l'intervalle de confiance de l'alpha (0 : aucun ; défaut 1000)")
+    parser.add_argument("--random-state", type=int, default=config.RANDOM_STATE, metavar="GRAINE", help=f"graine du bootstrap (défaut {config.RANDOM_STATE})")
+    parser.add_argument("--disagreements", metavar="FICHIER.xlsx", help="écrire la table des désaccords à arbitrer (XLSX)")
+
+
+def run_agree(args: argparse.Namespace) -> int:
+    """Print the agreement table (or JSON); optionally write the disagreements to adjudicate."""
+    from ..agreement import agreement_table, disagreements, format_table, read_codings, table_to_json, texts_beside
+    from ..agreement import write_disagreements_xlsx
+    from ..core.io import refuse_raw
+
+    if args.bootstrap < 0:
+        raise InputError("--bootstrap doit être positif ou nul")
+    if args.disagreements:
+        refuse_raw(args.disagreements)
+    codings = read_codings(args.codings, unit=args.unit)
+    table = agreement_table(codings, exclusive=args.exclusive, n_boot=args.bootstrap, random_state=args.random_state)
+    if args.disagreements:
+        df = disagreements(codings, texts_beside(Path(args.codings), args.unit))
+        write_disagreements_xlsx(df, args.disagreements)
+        log.info("%d unités en désaccord écrites dans %s", len(df), args.disagreements)
+    if args.json:
+        sys.stdout.write(json.dumps(table_to_json(table), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(format_table(table) + "\n")
+    return 0
+
+
+# --------------------------------------------------------------------------- report
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``transitions-analysis report``."""
+    parser.add_argument("inputs", nargs="+", metavar="ENTRÉE",
+                        help="fichiers ou dossiers d'exports bruts (comme pour ingest), ou un dossier déjà codé "
+                             "(responses.csv, segments.csv, codings.csv, expectations.csv)")
+    parser.add_argument("--out", default=str(config.REPORTS_DIR), metavar="DOSSIER",
+                        help="dossier du rapport (défaut : reports/) ; jamais dans data/raw/")
+    parser.add_argument("--sessions", nargs="*", default=None, metavar="SESSION",
+                        help="sessions (AAAA-MM-JJ) ou années (AAAA) à inclure (défaut : toutes)")
+    parser.add_argument("--notebooks", action="store_true",
+                        help="exécuter aussi les carnets numérotés (notebooks/NN-*.py) et les exporter en HTML")
+    parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML (défaut : celui du paquet)")
+    parser.add_argument("--k", type=int, default=config.MIN_GROUP_SIZE, metavar="K",
+                        help=f"effectif minimal d'un groupe pour montrer ses citations (défaut : {config.MIN_GROUP_SIZE})")
+    parser.add_argument("--human-codings", metavar="FICHIER", default=None,
+                        help="double codage humain (response_id, coder, code) pour la section « fiabilité » "
+                             "(défaut : human_codings.csv à côté des entrées ou dans leur dossier parent)")
+    parser.add_argument("--model", metavar="FICHIER", default=None, help="modèle appris (.skops) à utiliser pour le codage")
+    parser.add_argument("--no-model", action="store_true", help="codage par les règles seulement")
+    parser.add_argument("--no-cache", action="store_true", help="ne pas utiliser ni écrire le cache (.cache/)")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Run the whole pipeline and write the report; returns 0, or 1 when a notebook failed."""
+    from ..pipeline import report_inputs
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # PDF font subsetting chatter
+    result = report_inputs(args.inputs, args.out, sessions=args.sessions, notebooks=args.notebooks,
+                           codebook=args.codebook, k=args.k, human_codings=args.human_codings, model_path=args.model,
+                           use_model=not args.no_model, cache=not args.no_cache, progress=sys.stderr.isatty())
+    failed = [nb["name"] for nb in result.notebooks if nb["status"] != "ok"]
+    if failed:
+        log.error("carnets en échec : %s (voir leurs pages HTML)", ", ".join(failed))
+        return 1
+    return 0
+
+
+# --------------------------------------------------------------------------- REFI-QDA exchange
+
+
+def add_export_qdpx_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``transitions-analysis export-qdpx``."""
+    parser.add_argument("coding_dir", metavar="DOSSIER", help="dossier de sortie de « transitions-analysis code » (responses.csv, codings.csv, run.json)")
+    parser.add_argument("--out", required=True, metavar="FICHIER.qdpx", help="projet REFI-QDA à écrire")
+    parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML (défaut : celui du codage, sinon celui du paquet)")
+    parser.add_argument("--name", metavar="NOM", default=None, help="nom du projet affiché dans le logiciel")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--coders", metavar="LISTE", default=None,
+                       help="n'exporter que les codages de ces codeurs, séparés par des virgules (ex. rules,model)")
+    which.add_argument("--blank", action="store_true",
+                       help="projet sans aucun codage (textes, cas et codebook seulement) pour un codage humain à l'aveugle")
+
+
+def run_export_qdpx(args: argparse.Namespace) -> int:
+    """Export a coded folder as ``.qdpx``. Returns 0."""
+    from ..exchange import export_qdpx
+
+    coders = [] if args.blank else ([c.strip() for c in args.coders.split(",") if c.strip()] if args.coders else None)
+    export_qdpx(args.coding_dir, args.out, codebook=args.codebook, name=args.name, coders=coders)
+    return 0
+
+
+def add_export_qdc_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``transitions-analysis export-qdc``."""
+    parser.add_argument("--out", required=True, metavar="FICHIER.qdc", help="codebook REFI-QDA à écrire")
+    parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML (défaut : celui du paquet)")
+
+
+def run_export_qdc(args: argparse.Namespace) -> int:
+    """Export the codebook as ``.qdc``. Returns 0."""
+    from ..exchange import export_qdc
+
+    export_qdc(args.codebook, args.out)
+    return 0
+
+
+def add_import_qdpx_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``transitions-analysis import-qdpx``."""
+    parser.add_argument("qdpx", metavar="FICHIER.qdpx", help="projet REFI-QDA exporté par un logiciel d'analyse qualitative")
+    parser.add_argument("--out", required=True, metavar="DOSSIER", help="dossier de sortie (mêmes tables que « code » : codings.csv...)")
+    parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML pour reconnaître les codes (défaut : celui du paquet)")
+    parser.add_argument("--segments", metavar="FICHIER", default=None, help="segments.csv pour rattacher les codages aux segments")
+
+
+def run_import_qdpx(args: argparse.Namespace) -> int:
+    """Import a ``.qdpx`` into a folder of tables; logs the report. Returns 0."""
+    from ..core.codebook import load_codebook
+    from ..core.io import refuse_raw
+    from ..exchange import import_qdpx, write_import
+
+    refuse_raw(args.out)
+    result = import_qdpx(args.qdpx, codebook=args.codebook, segments=args.segments)
+    codebook_hash = load_codebook(args.codebook).hash if args.codebook else ""
+    paths = write_import(result, args.out, source=args.qdpx, codebook_hash=codebook_hash)
+    log.info("Import : %s.", result.summary_fr())
+    log.info("Fichiers écrits : %s", ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def add_import_qdc_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``transitions-analysis import-qdc``."""
+    parser.add_argument("qdc", metavar="FICHIER.qdc", help="codebook REFI-QDA exporté par un logiciel d'analyse qualitative")
+    parser.add_argument("--out", required=True, metavar="FICHIER.yaml", help="codebook YAML à écrire")
+
+
+def run_import_qdc(args: argparse.Namespace) -> int:
+    """Import a ``.qdc`` as a codebook YAML, checked by the codebook loader. Returns 0."""
+    from ..core.codebook import load_codebook
+    from ..core.io import refuse_raw
+    from ..exchange import read_qdc, write_codebook_yaml
+
+    out = refuse_raw(args.out)
+    result = read_qdc(args.qdc)
+    header = f"Codebook importé de {Path(args.qdc).name} par transitions-analysis import-qdc.\n"
+    if result.report:
+        header += "Remarques d'import :\n" + "\n".join(f"- {m}" for m in result.report)
+    write_codebook_yaml(result.codebook, out, header=header)
+    load_codebook(out)
+    log.info("Codebook YAML écrit : %s (%d codes)", out, len(result.codebook["codes"]))
+    return 0

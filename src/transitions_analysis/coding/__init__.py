@@ -1,0 +1,44 @@
+"""Coding stage: answers -> segments, codings (rules, learnt model, humans) and expectations.
+
+- :func:`code_responses` (:mod:`.engine`) - the whole stage on a responses table;
+- :mod:`.rules` - the rule coder (codebook patterns matched on lemmas) and :mod:`.cues`
+  (negation and expectation cues);
+- :mod:`.expectations` - who expects what of whom (``from_role`` -> ``to_role``);
+- :mod:`.learn` - the learning coder (scikit-learn estimators learnt from human coding);
+- :mod:`.combine` - human codings win; the review table of machine suggestions;
+- :mod:`.codings` - the codings table, typed and sorted.
+"""
+
+from .codings import codings_table
+from .combine import combine_codings, review_table
+from .cues import Cues, load_cues, parse_cues
+from .engine import CodingResult, code_responses, human_codings_table
+from .expectations import build_expectations, detect_expectations, question_roles
+from .learn import LearningCoder, ThresholdedOneVsRest, human_labels, load_model, save_model, train_from_human_coding, training_table
+from .rules import DocAnalysis, Match, RuleCoder, rule_codings
+
+__all__ = [
+    "CodingResult",
+    "Cues",
+    "DocAnalysis",
+    "LearningCoder",
+    "Match",
+    "RuleCoder",
+    "ThresholdedOneVsRest",
+    "build_expectations",
+    "code_responses",
+    "codings_table",
+    "combine_codings",
+    "detect_expectations",
+    "human_codings_table",
+    "human_labels",
+    "load_cues",
+    "load_model",
+    "parse_cues",
+    "question_roles",
+    "review_table",
+    "rule_codings",
+    "save_model",
+    "train_from_human_coding",
+    "training_table",
+]

@@ -1,0 +1,348 @@
+"""Rule coder: the codebook's patterns matched on lemmas, with evidence spans and negation flags.
+
+How a text is matched (the researcher-facing rules are in the headers of ``codebook.yaml`` and
+``coding_cues.yaml``):
+
+- each token gets a *key*: its lemma (its lower-case text when the pipeline has no lemmatizer,
+  as with ``spacy.blank("fr")``), folded with :func:`~transitions_analysis.core.text.fold_word` (no accents, no case, no
+  inclusive-writing suffix, no hyphen; small words mapped by ``equivalents``). The key is written
+  into the token's ``NORM`` (so spaCy's :class:`~spacy.matcher.Matcher` compares it in C); docs
+  passed to the coder therefore have their ``norm_`` replaced;
+- ``mot*`` matches when the folded lemma starts with ``mot`` (or, failing that, the folded
+  written form: « coopèrent » lemmatised badly still starts with « coopèr »). Internally each
+  token gets its longest matching stem (a token extension) and ``mot*`` becomes one exact
+  alternative per codebook stem starting with ``mot``: exact, and still all in spaCy's Matcher;
+- ``~N`` becomes ``{"OP": "{0,N}", "IS_PUNCT": False}``; dict patterns are used as given.
+
+Results per segment (one coding per segment and code): the best evidence is the first
+non-negated match with the highest score (ties: earliest, then shortest). Scores: 1.0 when every
+word is exact; 0.9 for a multi-word pattern with ``*``; 0.8 for a single ``mot*``; minus 0.1
+when the pattern has a ``~N`` gap (evidence is weaker the more the pattern guesses). Overlapping
+actor matches keep the longest (« agents de l'État » -> État, not agents). A match inside a
+negation is kept with ``negated=True`` (rules in ``coding_cues.yaml``: « pas de », « aucun »,
+« sans », « ni », « jamais », « manque de », « ne ... pas/plus/jamais »...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..core import schema
+from ..core.codebook import Codebook, load_codebook, parse_pattern
+from ..core.errors import InputError
+from ..core.ids import make_segment_id
+from ..core.schema import RULE_CODER, SOURCE_RULE
+from ..core.text import fold_word
+from .codings import codings_table
+from .cues import CUE_EXPECTATION, CUE_OPENING, CUE_PREFIX, CUE_QUESTION, Cues, load_cues
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching
+
+
+@dataclass(frozen=True)
+class Match:
+    """One pattern match in a doc: token and character spans, its segment, score, negation."""
+
+    code: str
+    segment: int
+    tok_start: int
+    tok_end: int
+    start: int
+    end: int
+    score: float
+    negated: bool
+    pattern: str
+
+
+@dataclass
+class DocAnalysis:
+    """Everything the rule coder found in one answer, by segment."""
+
+    bounds: list[tuple[int, int]]
+    matches: list[Match]  # codebook codes (actor overlaps resolved) and cues
+    keys: list[str] = field(repr=False)
+
+    def best_codings(self) -> list[Match]:
+        """One match per (segment, code) of the codebook (cues excluded), best evidence first."""
+        best: dict[tuple[int, str], Match] = {}
+        for m in self.matches:
+            if m.code.startswith(CUE_PREFIX):
+                continue
+            k = (m.segment, m.code)
+            cur = best.get(k)
+            if cur is None or _rank(m) < _rank(cur):
+                best[k] = m
+        return sorted(best.values(), key=lambda m: (m.segment, m.start, m.end, m.code))
+
+
+def _rank(m: Match) -> tuple:
+    return (m.negated, -m.score, m.start, m.end - m.start, m.pattern)
+
+
+@dataclass(frozen=True)
+class _PatternInfo:
+    code: str
+    text: str
+    score: float
+
+
+class RuleCoder:
+    """Codes parsed answers with a codebook's patterns (and finds the expectation cues).
+
+    Use :meth:`analyse` on a Doc with its segment bounds, or :func:`rule_codings` on tables.
+    """
+
+    def __init__(self, codebook: Codebook | None = None, *, cues: Cues | None = None):
+        self.codebook = codebook if codebook is not None else load_codebook()
+        self.cues = cues if cues is not None else load_cues()
+        self.actor_codes = frozenset(c.id for c in self.codebook.codes if c.id.startswith("actor."))
+        groups: list[tuple[str, list[Any]]] = [(c.id, list(c.patterns)) for c in self.codebook.codes if c.patterns]
+        groups += [
+            (CUE_EXPECTATION, list(self.cues.expectation_cues)),
+            (CUE_OPENING, list(self.cues.opening_cues)),
+            (CUE_QUESTION, list(self.cues.question_cues)),
+        ]
+        eq = self.cues.equivalents
+        parsed: list[tuple[str, Any, Any]] = []
+        stems: set[str] = set()
+        for code, patterns in groups:
+            for pattern in patterns:
+                if isinstance(pattern, str):
+                    toks = parse_pattern(pattern)
+                    toks = [t if t.gap else type(t)(text=fold_word(t.text, None if t.prefix else eq), prefix=t.prefix) for t in toks]
+                    stems.update(t.text for t in toks if t.prefix)
+                    parsed.append((code, pattern, toks))
+                else:
+                    parsed.append((code, pattern, None))
+        self.stems = frozenset(stems)
+        self._stem_lengths = sorted({len(s) for s in stems}, reverse=True)
+        self._parsed = parsed
+        self.fingerprint = hashlib.sha256(
+            f"{self.codebook.hash}|{self.cues.hash}|{_source_hash()}".encode()
+        ).hexdigest()
+        self._ext = f"ta_stem_{self.fingerprint[:10]}"
+        self._token_cache: dict[tuple[int, int], tuple[str, int, int]] = {}
+        self._stem_by_pair: dict[tuple[int, int], int] = {}
+        self._matcher = None
+        self._vocab = None
+        self._infos: dict[int, _PatternInfo] = {}
+
+    # -- compilation ---------------------------------------------------------------------------
+    def _build(self, vocab) -> None:
+        from spacy.matcher import Matcher
+        from spacy.tokens import Token
+
+        stem_by_pair = self._stem_by_pair
+        Token.set_extension(self._ext, getter=lambda t: stem_by_pair.get((t.lower, t.lemma), 0), force=True)
+        matcher = Matcher(vocab, validate=True)
+        infos: dict[int, _PatternInfo] = {}
+        for i, (code, pattern, toks) in enumerate(self._parsed):
+            key = f"{code}#{i}"
+            if toks is None:
+                specs = [pattern]
+                score = 1.0
+            else:
+                alternatives = []
+                for t in toks:
+                    if t.gap:
+                        alternatives.append([{"OP": f"{{0,{t.gap}}}", "IS_PUNCT": False}])
+                    elif t.prefix:
+                        alternatives.append([{"_": {self._ext: s}} for s in sorted(self.stems) if s.startswith(t.text)])
+                    else:
+                        alternatives.append([{"NORM": t.text}])
+                specs = [list(combo) for combo in itertools.product(*alternatives)]
+                words = [t for t in toks if not t.gap]
+                prefix = any(t.prefix for t in words)
+                score = 1.0 if not prefix else (0.9 if len(words) > 1 else 0.8)
+                score -= 0.1 if any(t.gap for t in toks) else 0.0
+            try:
+                matcher.add(key, specs)
+            except (ValueError, KeyError) as exc:
+                raise InputError(f"motif refusé par spaCy pour « {code} » : {pattern!r} ({exc})",
+                                 path=self.codebook.path) from None
+            infos[vocab.strings[key]] = _PatternInfo(code, pattern if isinstance(pattern, str) else json.dumps(pattern, ensure_ascii=False), round(score, 2))
+        self._matcher, self._vocab, self._infos = matcher, vocab, infos
+
+    def _set_keys(self, doc: Doc) -> list[str]:
+        import numpy as np
+        from spacy.attrs import LEMMA, LOWER, NORM
+
+        strings = doc.vocab.strings
+        cache = self._token_cache
+        eq = self.cues.equivalents
+        arr = doc.to_array([LOWER, LEMMA]).tolist()
+        keys: list[str] = []
+        ids: list[int] = []
+        for lower, lemma in arr:
+            pair = (lower, lemma)
+            hit = cache.get(pair)
+            if hit is None:
+                low_form = fold_word(strings[lower])
+                lemma_text = strings[lemma] if lemma else ""
+                if low_form in eq:
+                    key = eq[low_form]
+                else:
+                    key = fold_word(lemma_text or strings[lower], eq)
+                stem = self._longest_stem(fold_word(lemma_text)) if lemma_text else ""
+                if not stem:
+                    stem = self._longest_stem(low_form)
+                hit = (key, strings.add(key), strings.add(stem) if stem else 0)
+                cache[pair] = hit
+                if hit[2]:
+                    self._stem_by_pair[pair] = hit[2]
+            keys.append(hit[0])
+            ids.append(hit[1])
+        if ids:
+            doc.from_array([NORM], np.asarray(ids, dtype="uint64").reshape(-1, 1))
+        return keys
+
+    def _longest_stem(self, form: str) -> str:
+        for length in self._stem_lengths:
+            if len(form) >= length and form[:length] in self.stems:
+                return form[:length]
+        return ""
+
+    # -- matching ------------------------------------------------------------------------------
+    def analyse(self, doc: Doc, bounds: list[tuple[int, int]]) -> DocAnalysis:
+        """Match ``doc`` (one whole answer) and attribute each match to the segment of ``bounds``
+        (character offsets) that contains it; matches across two segments are dropped."""
+        from spacy.attrs import IDX
+
+        if self._matcher is None or self._vocab is not doc.vocab:
+            self._build(doc.vocab)
+        keys = self._set_keys(doc)
+        if not bounds or not len(doc):
+            return DocAnalysis(list(bounds), [], keys)
+        tidx = doc.to_array([IDX]).ravel().tolist() if len(doc) > 1 else [doc[0].idx]
+        seg_starts = [b[0] for b in bounds]
+        raw = []
+        for match_id, ts, te in self._matcher(doc):
+            info = self._infos[match_id]
+            start = tidx[ts]
+            last = doc[te - 1]
+            end = last.idx + len(last.text)
+            seg = bisect_right(seg_starts, start) - 1
+            if seg < 0 or end > bounds[seg][1]:
+                continue
+            raw.append((info, ts, te, start, end, seg))
+        # actor overlaps: the longest match wins (then the earliest, then codebook order)
+        actors = sorted((r for r in raw if r[0].code in self.actor_codes), key=lambda r: (-(r[2] - r[1]), r[1], r[0].code))
+        taken: set[int] = set()
+        kept_actor = []
+        for r in actors:
+            span = set(range(r[1], r[2]))
+            if span & taken:
+                continue
+            taken |= span
+            kept_actor.append(r)
+        others = [r for r in raw if r[0].code not in self.actor_codes]
+        covered = set()
+        for r in others + kept_actor:
+            if not r[0].code.startswith(CUE_PREFIX):
+                covered.update(range(r[1], r[2]))
+        matches: list[Match] = []
+        for info, ts, te, start, end, seg in others + kept_actor:
+            negated = False
+            if not info.code.startswith(CUE_PREFIX):
+                lo = bisect_left(tidx, bounds[seg][0])
+                hi = bisect_left(tidx, bounds[seg][1])
+                negated = self._negated(keys, ts, te, lo, hi, covered, actor=info.code in self.actor_codes)
+            matches.append(Match(info.code, seg, ts, te, start, end, info.score, negated, info.text))
+        matches.sort(key=lambda m: (m.segment, m.start, m.end, m.code, m.pattern))
+        return DocAnalysis(list(bounds), matches, keys)
+
+    def _negated(self, keys: list[str], start: int, end: int, lo: int, hi: int, covered: set[int], *, actor: bool = False) -> bool:
+        """True when a negation cue governs tokens ``start:end`` (rules in ``coding_cues.yaml``).
+
+        For an actor the cue must come just before it (at most 2 words: « aucun élu », « pas
+        d'élus », « sans les agents », « ni élus ») and nothing after counts (« les élus ne
+        viennent pas » speaks of élus; the negation is on the verb).
+        """
+        c = self.cues
+        breaks, breakers = c.clause_breaks, c.breakers
+
+        def is_cue(i: int, cue_set: frozenset[str]) -> bool:
+            return keys[i] in cue_set and i not in covered and not (i + 1 < hi and keys[i + 1] in breakers)
+
+        ne_before = False
+        i = start - 1
+        window = min(c.negation_window_before, 2) if actor else c.negation_window_before
+        while i >= lo and start - i <= window:
+            if keys[i] in breaks:
+                break
+            if keys[i] == "ne":
+                ne_before = True
+            if is_cue(i, c.negation_before):
+                return True
+            i -= 1
+        if actor:
+            return False
+        j = end
+        while j < hi and j - end < c.negation_window_after:
+            if keys[j] in breaks:
+                break
+            if is_cue(j, c.negation_after) or (ne_before and is_cue(j, c.negation_after_with_ne)):
+                return True
+            j += 1
+        return False
+
+
+def _source_hash() -> str:
+    """Hash of the rule engine's own source, so a code change invalidates cached codings."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for name in ("coding/rules.py", "coding/cues.py", "coding/expectations.py", "segmentation/__init__.py",
+                 "core/codebook.py", "core/text.py"):
+        try:
+            digest.update((package / name).read_bytes())
+        except OSError:  # pragma: no cover
+            digest.update(name.encode())
+    return digest.hexdigest()
+
+
+def codings_from_analyses(response_ids: list[str], texts: list[str], analyses: list[DocAnalysis]) -> pd.DataFrame:
+    """The rule codings table (schema.CODINGS) of analysed answers."""
+    rows: dict[str, list] = {k: [] for k in schema.CODINGS}
+    for rid, text, analysis in zip(response_ids, texts, analyses):
+        for m in analysis.best_codings():
+            a, z = analysis.bounds[m.segment]
+            rows["segment_id"].append(make_segment_id(rid, a, z))
+            rows["response_id"].append(rid)
+            rows["code"].append(m.code)
+            rows["score"].append(m.score)
+            rows["start"].append(m.start)
+            rows["end"].append(m.end)
+            rows["evidence"].append(text[m.start : m.end])
+            rows["negated"].append(m.negated)
+    n = len(rows["code"])
+    rows["source"] = [SOURCE_RULE] * n
+    rows["coder"] = [RULE_CODER] * n
+    return codings_table(rows)
+
+
+
+def rule_codings(responses: pd.DataFrame, segments: pd.DataFrame, docs, *, coder: RuleCoder | None = None) -> pd.DataFrame:
+    """Rule codings (schema.CODINGS) of ``responses`` given their ``segments`` and parsed ``docs``
+    (same order as ``responses``)."""
+    coder = coder if coder is not None else RuleCoder()
+    by_response = {rid: list(zip(g["start"].astype(int), g["end"].astype(int))) for rid, g in segments.groupby("response_id", sort=False)}
+    rids = responses["response_id"].astype(str).tolist()
+    texts = responses["text"].astype(str).tolist()
+    analyses = [coder.analyse(doc, sorted(by_response.get(rid, []))) for rid, doc in zip(rids, docs)]
+    return codings_from_analyses(rids, texts, analyses)

@@ -1,0 +1,248 @@
+"""The one orchestrator: raw exports -> anonymised answers -> coded folder -> report.
+
+The command line and the notebooks both go through these functions, so a report made from the
+terminal and one made in JupyterLab treat inputs, human codings and models the same way:
+
+- :func:`ingest` - read exports and anonymise them (ingestion + anonymisation stages);
+  :func:`write_ingested` writes the result;
+- :func:`code_inputs` - ingest, then code with the rules, the learnt model (see
+  :func:`default_model`) and the human coding found beside the inputs, and write the coded folder;
+- :func:`report_inputs` - raw exports or a coded folder -> the whole report.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import config
+from .anonymisation import anonymise_frame
+from .coding import CodingResult, LearningCoder, code_responses, load_model, train_from_human_coding
+from .core.codebook import load_codebook
+from .core.errors import InputError
+from .core.io import (
+    SUMMARY_FILE,
+    CodedTables,
+    coded_tables,
+    is_coded_folder,
+    read_coded,
+    read_human_codings,
+    refuse_raw,
+    write_coded,
+    write_json,
+    write_table,
+)
+from .core.roles import RoleTable
+from .ingestion import IngestResult
+from .ingestion import ingest as read_exports
+from .reporting import ReportResult, build_report
+
+log = logging.getLogger(__name__)
+
+HUMAN_CODINGS_NAME = "human_codings.csv"
+
+
+def ingest(
+    paths: Iterable[str | Path] | str | Path,
+    *,
+    anonymise: bool = True,
+    nlp: Any = None,
+    role_table: RoleTable | str | Path | None = None,
+    cache_dir: str | Path | None = config.CACHE_DIR,
+    progress: bool | None = None,
+) -> IngestResult:
+    """Read exports (files or folders) into anonymised ``responses`` and ``rejected`` tables and a
+    ``summary`` (:class:`~transitions_analysis.ingestion.IngestResult`).
+
+    ``anonymise=False`` keeps raw names (only for checks on synthetic data; the summary says so).
+    ``nlp``: a spaCy pipeline with ``ner`` (default: the project's model); ``cache_dir`` keeps
+    name-recognition offsets so a re-run only parses new answers (None: no cache).
+    """
+    anonymiser = None
+    if anonymise:
+        anonymiser = functools.partial(anonymise_frame, columns=("text", "role_raw"), names_column="_names",
+                                       nlp=nlp, cache_dir=cache_dir, progress=progress)
+    return read_exports(paths, anonymiser=anonymiser, role_table=role_table)
+
+
+def write_ingested(result: IngestResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``responses.csv``, ``rejected.csv`` and ``ingest_summary.json`` of an ingestion
+    (byte-stable; never in ``data/raw/``). Returns ``{file name: path}``."""
+    out = refuse_raw(out_dir)
+    return {
+        "responses.csv": write_table(result.responses, out / "responses.csv"),
+        "rejected.csv": write_table(result.rejected, out / "rejected.csv"),
+        SUMMARY_FILE: write_json(result.summary, out / SUMMARY_FILE),
+    }
+
+
+def find_human_codings(inputs: Sequence[str | Path]) -> Path | None:
+    """``human_codings.csv`` beside an input folder or in its parent (the sample's layout), else None."""
+    for p in map(Path, inputs):
+        base = p if p.is_dir() else p.parent
+        for candidate in (base / HUMAN_CODINGS_NAME, base.parent / HUMAN_CODINGS_NAME):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def default_model(
+    responses: pd.DataFrame,
+    *,
+    human_codings_path: str | Path | None = None,
+    sample_dir: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    random_state: int | None = None,
+    min_units: int = 50,
+) -> tuple[LearningCoder | None, pd.DataFrame | None]:
+    """The learnt model used without ``--model``, and the human codings of ``responses``.
+
+    When the human coding file (default: the sample's, ``config.SAMPLE_HUMAN_CODINGS``) exists:
+    if at least ``min_units`` of its coded responses are among ``responses``, the model learns
+    from them and those codings are returned to win over the machine's; otherwise the model
+    learns from the sample corpus (``sample_dir``, ingested with the same anonymisation) and no
+    human coding applies to ``responses``. Returns ``(None, None)`` when there is no coding.
+    """
+    path = Path(human_codings_path) if human_codings_path is not None else config.SAMPLE_HUMAN_CODINGS
+    if not path.is_file():
+        log.info("pas de codage humain (%s) : codage par les règles seulement", path)
+        return None, None
+    human = read_human_codings(path)
+    random_state = config.RANDOM_STATE if random_state is None else random_state
+    ids = set(responses["response_id"].astype(str))
+    applies = human[human["response_id"].isin(ids)] if "response_id" in human.columns else human.iloc[0:0]
+    if applies["response_id"].nunique() >= min_units:
+        model = train_from_human_coding(responses, applies, random_state=random_state, cache_dir=cache_dir)
+        log.info("modèle appris sur %d réponses codées à la main de ces données", applies["response_id"].nunique())
+        return model, applies
+    sample = Path(sample_dir) if sample_dir is not None else config.SAMPLE_FEEDBACK_DIR
+    if not sample.is_dir():
+        log.info("corpus d'exemple absent (%s) : codage par les règles seulement", sample)
+        return None, None
+    sample_responses = ingest(sample, cache_dir=cache_dir).responses
+    model = train_from_human_coding(sample_responses, human, random_state=random_state, cache_dir=cache_dir)
+    log.info("modèle appris sur le codage humain du corpus d'exemple (%s)", path)
+    return model, None
+
+
+def code_inputs(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    codebook: Any = None,
+    model_path: str | Path | None = None,
+    use_model: bool = True,
+    human_codings: str | Path | None = None,
+    cache: bool = True,
+    progress: bool = True,
+    n_process: int = 1,
+) -> CodedTables:
+    """Ingest and code ``inputs``, write the coded folder to ``out_dir`` and return it.
+
+    Human codings: the file ``human_codings`` (default: ``human_codings.csv`` beside the inputs,
+    see :func:`find_human_codings`) wins over the machine on the answers it covers. Learnt model:
+    ``model_path``, else :func:`default_model` unless ``use_model`` is False.
+    """
+    out = refuse_raw(out_dir)
+    cache_dir = config.CACHE_DIR if cache else None
+    codebook = load_codebook(codebook)
+    if human_codings is None:
+        human_codings = find_human_codings(inputs)
+    elif not Path(human_codings).is_file():
+        raise InputError("fichier de codage humain introuvable", path=human_codings)
+    ingested = ingest(list(inputs), cache_dir=cache_dir)
+    model, human = None, None
+    if model_path:
+        model = load_model(model_path)
+    elif use_model:
+        model, human = default_model(ingested.responses, human_codings_path=human_codings, cache_dir=cache_dir)
+    if human is None and human_codings is not None:
+        human = read_human_codings(human_codings)
+        if "response_id" in human.columns:
+            ids = set(ingested.responses["response_id"])
+            outside = ~human["response_id"].isin(ids)
+            if outside.any():
+                log.info("%s : %d codage(s) humain(s) portent sur d'autres réponses que ces entrées, laissés de côté",
+                         Path(human_codings).name, int(outside.sum()))
+            human = human[~outside]
+    result: CodingResult = code_responses(ingested.responses, codebook=codebook, model=model, human_codings=human,
+                                          cache_dir=cache_dir, progress=progress, n_process=n_process)
+    tables = coded_tables(ingested.responses, result.segments, result.codings, result.expectations,
+                          ingested.rejected, result.run_info, ingested.summary)
+    write_coded(tables, out)
+    return tables
+
+
+def work_dir_for(out_dir: str | Path) -> Path:
+    """Where a report's intermediate data go: ``config.PROCESSED_DIR`` for the default reports
+    folder, ``<out_dir>/data`` otherwise. The coded tables are in its ``code/`` subfolder; the
+    notebooks write there too (``ingest/``, ``models/``, ``agreement/``)."""
+    out = Path(out_dir)
+    if out.resolve() == config.REPORTS_DIR.resolve():
+        return config.PROCESSED_DIR
+    return out / "data"
+
+
+def is_sample(inputs: Sequence[str | Path]) -> bool:
+    """True when the inputs are the embedded sample corpus (or inside it)."""
+    sample = config.SAMPLE_DIR.resolve()
+    return any(Path(p).resolve() == config.SAMPLE_FEEDBACK_DIR.resolve() or sample in Path(p).resolve().parents
+               for p in inputs)
+
+
+def report_inputs(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path = config.REPORTS_DIR,
+    *,
+    sessions: Sequence[str] | None = None,
+    notebooks: bool = False,
+    codebook: str | Path | None = None,
+    k: int = config.MIN_GROUP_SIZE,
+    human_codings: str | Path | None = None,
+    model_path: str | Path | None = None,
+    use_model: bool = True,
+    cache: bool = True,
+    progress: bool = False,
+) -> ReportResult:
+    """Raw exports (or one coded folder) -> coded folder -> synthesis, figures, HTML, XLSX (and
+    notebooks) under ``out_dir``. The coded folder goes to ``work_dir_for(out_dir) / "code"``."""
+    out = refuse_raw(out_dir)
+    if k < 1:
+        raise InputError(f"--k doit être au moins 1 (reçu : {k})")
+    for p in inputs:
+        if not Path(p).exists():
+            raise InputError("fichier ou dossier introuvable", path=p)
+    started = time.perf_counter()
+    human_path = Path(human_codings) if human_codings else find_human_codings(inputs)
+    if human_codings and not human_path.is_file():
+        raise InputError("fichier de codage humain introuvable", path=human_path)
+    if len(inputs) == 1 and is_coded_folder(inputs[0]):
+        data_dir = Path(inputs[0])
+        tables = read_coded(data_dir)
+        log.info("dossier déjà codé : %s (ingestion et codage sautés)", data_dir)
+    else:
+        data_dir = refuse_raw(work_dir_for(out) / "code")
+        tables = code_inputs(inputs, data_dir, codebook=codebook, model_path=model_path, use_model=use_model,
+                             human_codings=human_path, cache=cache, progress=progress)
+    work = work_dir_for(out).resolve()
+    params = {
+        "CODED_DIR": str(data_dir.resolve()),
+        "INPUTS": [str(Path(p).resolve()) for p in inputs],
+        "INGEST_OUT": str(work / "ingest"),
+        "MACHINE_CODINGS": str((data_dir / "codings.csv").resolve()),
+        "MODEL_OUT": str(work / "models" / "codeur_appris.skops"),
+        "DISAGREEMENTS_OUT": str(work / "agreement" / "desaccords.xlsx"),
+    }
+    if human_path is not None:
+        params["HUMAN_CODINGS"] = str(human_path.resolve())
+    result = build_report(tables, out, k=k, sessions=sessions, human_codings=human_path, codebook=codebook,
+                          notebooks=notebooks, notebook_parameters=params, sample=is_sample(inputs))
+    log.info("rapport : %s (%d tables, %d figures%s) en %.0f s", result.html, len(result.tables), len(result.figures),
+             f", {len(result.notebooks)} carnets" if result.notebooks else "", time.perf_counter() - started)
+    return result
