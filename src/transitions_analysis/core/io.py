@@ -2,6 +2,11 @@
 
 - One set of CSV options (:data:`CSV_OPTIONS`: UTF-8, ``\\n``, minimal quoting, floats ``%.4f``)
   so that the same tables give the same bytes; :func:`read_table` reads CSV or XLSX alike.
+- No formula reaches a spreadsheet (OWASP « CSV injection »): a text cell starting with ``=``,
+  ``+``, ``-``, ``@``, a tab or a carriage return is written with a leading ``'`` (and a cell
+  starting with ``'`` gets a second one), so a spreadsheet shows it as text; the toolkit's
+  readers remove exactly that ``'``, so the analysis sees the original text
+  (:func:`neutralise_formula`, :func:`restore_formula`).
 - One guard, :func:`refuse_raw`, used by every writer: ``data/raw/`` is never written.
 - A *coded folder* (``responses.csv``, ``rejected.csv``, ``segments.csv``, ``codings.csv``,
   ``expectations.csv``, ``run.json``, ``ingest_summary.json``) is read by :func:`read_coded` and
@@ -35,6 +40,9 @@ CSV_OPTIONS: dict[str, Any] = {
     "float_format": "%.4f",
 }
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+#: What makes a spreadsheet read a cell as a formula (OWASP CSV injection guidance).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPE = "'"
 CODED_TABLES: tuple[str, ...] = ("responses", "rejected", "segments", "codings", "expectations")
 #: Files that make a folder a coded folder (``rejected.csv`` and the JSON files are optional).
 CODED_REQUIRED: tuple[str, ...] = ("responses", "segments", "codings", "expectations")
@@ -62,14 +70,50 @@ def refuse_raw(path: str | Path) -> Path:
     return Path(path)
 
 
+# --------------------------------------------------------------------------- formulas
+
+
+def neutralise_formula(value: object) -> object:
+    """``value`` with a leading ``'`` when a spreadsheet would read it as a formula (or when it
+    already starts with ``'``, so that :func:`restore_formula` is exact); others unchanged."""
+    if isinstance(value, str) and value and (value[0] in FORMULA_STARTS or value[0] == _ESCAPE):
+        return _ESCAPE + value
+    return value
+
+
+def restore_formula(value: object) -> object:
+    """The text :func:`neutralise_formula` was given (removes the ``'`` it added, nothing else)."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == _ESCAPE and (value[1] in FORMULA_STARTS or value[1] == _ESCAPE):
+        return value[1:]
+    return value
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells are passed through :func:`neutralise_formula`."""
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+            out[column] = out[column].map(neutralise_formula)
+    return out
+
+
+def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Inverse of :func:`neutralise_formulas` (text columns only)."""
+    for column in df.columns:
+        if df[column].dtype == object or pd.api.types.is_string_dtype(df[column].dtype):
+            df[column] = df[column].map(restore_formula)
+    return df
+
+
 # --------------------------------------------------------------------------- tables
 
 
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write one table as deterministic UTF-8 CSV (:data:`CSV_OPTIONS`); refuses ``data/raw/``."""
+    """Write one table as deterministic UTF-8 CSV (:data:`CSV_OPTIONS`), formulas neutralised;
+    refuses ``data/raw/``."""
     path = refuse_raw(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, **CSV_OPTIONS)
+    neutralise_formulas(df).to_csv(path, **CSV_OPTIONS)
     return path
 
 
@@ -100,8 +144,8 @@ def read_table(path: str | Path, *, sheet: str | int = 0, sep: str = ",") -> pd.
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=sep)
+            return restore_formulas(pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False))
+        return restore_formulas(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=sep))
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
         raise InputError(f"table illisible : {exc}", path=path) from exc
 
@@ -110,7 +154,7 @@ def read_csv_table(path: str | Path) -> pd.DataFrame:
     """A comma-separated UTF-8 CSV written by the toolkit, every cell as text."""
     path = Path(path)
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        return restore_formulas(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"))
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"table illisible : {exc}", path=path) from exc
 

@@ -34,6 +34,7 @@ from lxml import etree
 from ..core.codebook import as_codebook
 from ..core.errors import QDAError
 from ..core.ids import make_respondent_id, make_response_id, make_segment_id
+from ..core.io import read_csv_table
 from ..core.roles import normalise_role
 from ..core.schema import ALL_ROLES, CODINGS, MACHINE_CODERS, REJECTED, RESPONSES, SEGMENTS, SOURCE_HUMAN, UNKNOWN_ROLE
 from ..core.text import slugify
@@ -372,7 +373,7 @@ def _read_segments(segments: Any) -> pd.DataFrame | None:
         path = Path(segments)
         if not path.is_file():
             raise QDAError("table des segments introuvable", path=path)
-        segments = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        segments = read_csv_table(path)
     missing = [c for c in SEGMENTS if c not in segments.columns]
     if missing:
         raise QDAError(f"table des segments : colonnes manquantes {', '.join(missing)}", path=path)

@@ -1,0 +1,42 @@
+"""The core's reading and writing: formulas never reach a spreadsheet, the analysis sees the text."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from transitions_analysis.core.io import (
+    neutralise_formula,
+    read_csv_table,
+    read_table,
+    refuse_raw,
+    restore_formula,
+    write_table,
+)
+from transitions_analysis.core.errors import InputError
+
+TEXTS = ["=HYPERLINK(\"http://x\")", "+33 6 12", "-- aide financière", "@SUM(A1)", "\tcaché", "'déjà cité",
+         "''deux", "texte ordinaire", "", "'"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_neutralise_then_restore_gives_the_text_back(text):
+    written = neutralise_formula(text)
+    assert restore_formula(written) == text
+    if text[:1] in ("=", "+", "-", "@", "\t"):
+        assert written == "'" + text
+
+
+def test_csv_written_has_no_live_formula_and_reads_back_exactly(tmp_path):
+    df = pd.DataFrame({"text": TEXTS, "n": range(len(TEXTS))})
+    path = write_table(df, tmp_path / "t.csv")
+    raw = path.read_text(encoding="utf-8").splitlines()[1:]
+    assert not any(line.startswith(("=", "+", "-", "@")) for line in raw)
+    assert raw[0].startswith("\"'=HYPERLINK") or raw[0].startswith("'=HYPERLINK")
+    assert read_csv_table(path)["text"].tolist() == [t for t in TEXTS]
+    assert read_table(path)["text"].tolist() == [t for t in TEXTS]
+
+
+def test_writers_refuse_data_raw(tmp_path):
+    with pytest.raises(InputError, match="data/raw"):
+        refuse_raw(tmp_path / "projet" / "data" / "raw" / "x.csv")
