@@ -36,9 +36,9 @@ from .lemmas import DEFAULT_POS, DocumentTermMatrix, document_term_matrix, lemma
 from .specificities import specificities, specificities_by, specificity_scores, top_specificities
 
 __all__ = [
+    "DEFAULT_POS",
     "CAResult",
     "CrossTab",
-    "DEFAULT_POS",
     "DocumentTermMatrix",
     "DoubleResult",
     "ReinertResult",

@@ -99,8 +99,8 @@ def correspondence_analysis(table: pd.DataFrame, *, n_components: int = 2) -> CA
         cos2_rows = np.where(d2_rows[:, None] > 0, rows_f[:, :k] ** 2 / d2_rows[:, None], 0.0)
         cos2_cols = np.where(d2_cols[:, None] > 0, cols_g[:, :k] ** 2 / d2_cols[:, None], 0.0)
     dims = [f"Dim {i + 1}" for i in range(k)]
-    mk_r = lambda arr: pd.DataFrame(arr, index=data.index, columns=dims)  # noqa: E731
-    mk_c = lambda arr: pd.DataFrame(arr, index=data.columns, columns=dims)  # noqa: E731
+    mk_r = lambda arr: pd.DataFrame(arr, index=data.index, columns=dims)
+    mk_c = lambda arr: pd.DataFrame(arr, index=data.columns, columns=dims)
     return CAResult(
         eigenvalues=eig,
         explained_inertia=eig / total if total > 0 else np.zeros_like(eig),

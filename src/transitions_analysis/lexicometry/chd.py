@@ -439,8 +439,8 @@ def reinert_classes(
 
     unit_classes = unit_levels[len(leaves)]
     levels = {m: lab[unit] for m, lab in unit_levels.items()}
-    params = dict(k=k, min_segment_size=min_segment_size, min_split_members=min_split_members, cc_test=cc_test,
-                  tsj=tsj, max_switches=max_switches, random_state=random_state)
+    params = {"k": k, "min_segment_size": min_segment_size, "min_split_members": min_split_members, "cc_test": cc_test,
+                  "tsj": tsj, "max_switches": max_switches, "random_state": random_state}
     return ReinertResult(
         classes=levels[len(leaves)], levels=levels, units=unit, unit_classes=unit_classes, splits=splits,
         leaves=list(leaves), terms=terms, params=params,
@@ -605,7 +605,7 @@ def double_classification(
     partitions = pd.DataFrame(parts, columns=["k", "crossed", "chi2", "n"])
     if not memberships:
         log.warning("classification double : aucune partition trouvée (essayez un min_members plus faible)")
-    params = dict(max_k=max_k, min_members=min_members, min_chi2=min_chi2)
+    params = {"max_k": max_k, "min_members": min_members, "min_chi2": min_chi2}
     return DoubleResult(crossed=crossed, partitions=partitions, memberships=memberships, params=params)
 
 
@@ -780,5 +780,5 @@ def crosstab_classes(
     chi2 = float(np.sum(resid**2))
     dof = int((obs.shape[0] - 1) * (obs.shape[1] - 1))
     p = float(stats.chi2.sf(chi2, dof)) if dof > 0 else 1.0
-    mk = lambda arr: pd.DataFrame(arr, index=observed.index, columns=observed.columns)  # noqa: E731
+    mk = lambda arr: pd.DataFrame(arr, index=observed.index, columns=observed.columns)
     return CrossTab(observed=observed, expected=mk(expected), residuals=mk(resid), chi2=chi2, dof=dof, p_value=p)
