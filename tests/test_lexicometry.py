@@ -282,6 +282,34 @@ def test_closed_form_chi2_matches_scipy():
     assert chd.table_chi2(a, s) == pytest.approx(expected, rel=1e-12)
 
 
+def test_first_axis_is_the_first_ca_axis():
+    rng = np.random.default_rng(5)
+    x = (rng.random((40, 12)) < 0.3).astype(float)
+    x[x.sum(axis=1) == 0, 0] = 1
+    coord = chd.first_axis(sparse.csr_matrix(x), random_state=0)
+    dense = lx.correspondence_analysis(pd.DataFrame(x), n_components=1).row_coordinates["Dim 1"].to_numpy()
+    assert abs(np.corrcoef(coord, dense)[0, 1]) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_split_ends_at_a_local_maximum_of_chi2():
+    rng = np.random.default_rng(11)
+    x = sparse.csr_matrix((rng.random((50, 15)) < 0.25).astype(float))
+    res = chd._split(x, np.arange(15), cc_test=0.3, tsj=3, random_state=0, max_switches=None)
+    dense = x.toarray()
+    kept = np.concatenate([res.left, res.right])
+    cols = dense[kept].sum(axis=0) > 0
+
+    def chi2_of(left_rows):
+        a = dense[left_rows][:, cols].sum(axis=0)
+        return chd.table_chi2(a, dense[kept][:, cols].sum(axis=0))
+
+    assert res.chi2 == pytest.approx(chi2_of(res.left), rel=1e-9)
+    for row in kept:  # no single move raises the chi-square
+        moved = np.setdiff1d(res.left, [row]) if row in res.left else np.append(res.left, row)
+        if 0 < moved.size < kept.size:
+            assert chi2_of(moved) <= res.chi2 * (1 + 1e-9)
+
+
 def test_segments_without_lemma_are_unclassified(worlds):
     _, _, lemmas, _ = worlds
     dtm = lx.document_term_matrix(lemmas + [[], ["inconnu"]], min_docfreq=2)

@@ -168,7 +168,8 @@ def first_axis(x: sparse.csr_matrix, *, random_state: int | None = 0) -> np.ndar
     r = np.asarray(x.sum(axis=1)).ravel() / total
     c = np.asarray(x.sum(axis=0)).ravel() / total
     sr, sc = np.sqrt(r), np.sqrt(c)
-    p = x / total
+    p = (x / total).tocsr()
+    pt = p.T.tocsr()
 
     def matvec(v):
         v = np.asarray(v).ravel()
@@ -176,7 +177,7 @@ def first_axis(x: sparse.csr_matrix, *, random_state: int | None = 0) -> np.ndar
 
     def rmatvec(u):
         u = np.asarray(u).ravel()
-        return (p.T @ (u / sr)) / sc - sc * (sr @ u)
+        return (pt @ (u / sr)) / sc - sc * (sr @ u)
 
     op = LinearOperator(x.shape, matvec=matvec, rmatvec=rmatvec, dtype=np.float64)
     rng = np.random.default_rng(random_state)
@@ -247,24 +248,26 @@ def _split(x: sparse.csr_matrix, cols: np.ndarray, *, cc_test: float, tsj: int, 
     inv_s = 1.0 / s
     x_inv_s = xs @ inv_s
     xcsr = xs.tocsr()
+    xcsc = xs.tocsc()
+    x_a = xs @ (a * inv_s)  # for each unit: sum of a_j / s_j over its lemmas, kept up to date
+    sign = np.where(in_left, -1.0, 1.0)  # leaving the left child: a_j - 1; joining it: a_j + 1
     n_switched = 0
     limit = max_switches if max_switches is not None else 10 * n_rows
     while n_switched < limit:
-        x_a = xs @ (a * inv_s)
-        # leaving the left child: a_j -> a_j - 1; joining it: a_j -> a_j + 1
-        q_new = np.where(in_left, q - 2.0 * x_a + x_inv_s, q + 2.0 * x_a + x_inv_s)
-        n1_new = np.where(in_left, n1 - m, n1 + m)
+        q_new = q + sign * 2.0 * x_a + x_inv_s
+        n1_new = n1 + sign * m
         cand = _chi2_from_q(q_new, n1_new, n)
         best = int(np.argmax(cand))
         if not cand[best] > chi2 * (1.0 + 1e-12) + 1e-12:
             break
         idx = xcsr.indices[xcsr.indptr[best] : xcsr.indptr[best + 1]]
-        if in_left[best]:
-            a[idx] -= 1.0
-        else:
-            a[idx] += 1.0
-        in_left[best] = not in_left[best]
+        a[idx] += sign[best]
+        starts, ends = xcsc.indptr[idx], xcsc.indptr[idx + 1]
+        rows = np.concatenate([xcsc.indices[b:e] for b, e in zip(starts, ends)])
+        np.add.at(x_a, rows, np.repeat(sign[best] * inv_s[idx], ends - starts))
         q, n1, chi2 = float(q_new[best]), float(n1_new[best]), float(cand[best])
+        in_left[best] = not in_left[best]
+        sign[best] = -sign[best]
         n_switched += 1
     if n_switched >= limit:
         log.warning("classification : arrêt des réaffectations après %d déplacements", n_switched)
@@ -624,9 +627,18 @@ def reinert_double(
     """Two classifications with units of ``min_segment_size1`` and ``min_segment_size2`` lemmas
     (merging within ``segment_groups``), then :func:`double_classification`. ``options`` go to
     :func:`reinert_classes` (``min_split_members``, ``cc_test``, ``tsj``, ``random_state``...).
-    Returns (double result, first, second)."""
+    When both sizes give the same units (nothing to merge, e.g. ``segment_groups=None``), the
+    second classification is the first one (not recomputed) and the crossing only re-selects
+    classes of that one hierarchy. Returns (double result, first, second)."""
     first = reinert_classes(dtm, k=k, min_segment_size=min_segment_size1, segment_groups=segment_groups, **options)
-    second = reinert_classes(dtm, k=k, min_segment_size=min_segment_size2, segment_groups=segment_groups, **options)
+    mat, _ = _as_matrix(dtm)
+    sizes = np.asarray((mat != 0).sum(axis=1)).ravel()
+    if np.array_equal(group_segments(sizes, segment_groups, min_size=min_segment_size2), first.units):
+        # same units (e.g. no source to merge within): the second run would be identical
+        log.info("classification double : mêmes unités pour les deux tailles, la seconde classification est la première")
+        second = first
+    else:
+        second = reinert_classes(dtm, k=k, min_segment_size=min_segment_size2, segment_groups=segment_groups, **options)
     double = double_classification(first, second, max_k=max_k, min_members=min_members, min_chi2=min_chi2)
     return double, first, second
 

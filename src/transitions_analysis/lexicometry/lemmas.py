@@ -9,7 +9,9 @@
   « formes pleines » Iramuteq keeps active) are used; a pipeline without lemmatiser or tagger
   (``spacy.blank("fr")``) falls back to the lower-case word and applies no POS filter.
 - :func:`document_term_matrix` builds the sparse segments x lemmas matrix (binary presence by
-  default, as Reinert's method uses) keeping lemmas present in at least ``min_docfreq`` segments.
+  default, as Reinert's method uses) keeping lemmas present in at least ``min_docfreq`` segments
+  (10 by default, the value of rainette's introduction, ``dfm_trim(dtm, min_docfreq = 10)``;
+  lower it for a corpus of a few hundred segments).
 - :func:`lexical_table` counts lemma occurrences by part (any attribute: role, session, class)
   from a long frame: the lemmas x parts table that specificities and correspondence analysis take.
 
@@ -107,7 +109,7 @@ class DocumentTermMatrix:
 def document_term_matrix(
     lemmas: Sequence[Sequence[str]],
     *,
-    min_docfreq: int = 3,
+    min_docfreq: int = 10,
     binary: bool = True,
     vocabulary: Sequence[str] | None = None,
 ) -> DocumentTermMatrix:
