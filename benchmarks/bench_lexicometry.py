@@ -95,7 +95,7 @@ def measure(fn: Callable[[], Any]) -> tuple[Any, float, float]:
 
 def scores(classes: np.ndarray, answers: pd.DataFrame) -> dict[str, float]:
     classified = classes > 0
-    out = {"coverage": float(classified.mean()), "n_classes": int(len(set(classes[classified].tolist())))}
+    out = {"coverage": float(classified.mean()), "n_classes": len(set(classes[classified].tolist()))}
     for name, col in (("question", "question_code"), ("auto", "auto_cluster_id")):
         truth = answers[col].to_numpy()
         out[f"ari_{name}_all"] = adjusted_rand_score(truth, classes)
@@ -106,10 +106,8 @@ def scores(classes: np.ndarray, answers: pd.DataFrame) -> dict[str, float]:
 def shuffled_within(answers: pd.DataFrame, by: str, seed: int) -> np.ndarray:
     """Row order: answers shuffled within ``by`` (groups kept in file order)."""
     rng = np.random.default_rng(seed)
-    order = []
-    for _, idx in answers.groupby(by, sort=False).indices.items():
-        order.append(rng.permutation(idx))
-    return np.concatenate(order)
+    groups = answers.groupby(by, sort=False).indices
+    return np.concatenate([rng.permutation(groups[key]) for key in answers[by].unique()])
 
 
 def pseudo_respondents(answers: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -515,3 +515,17 @@ def test_figures_have_french_labels_and_label_only_top_contributors(worlds):
     fig = lx.plot_dendrogram(res)
     assert fig.axes[0].get_xlabel() == "Classe (segments)"
     plt.close(fig)
+
+
+def test_specificities_by_multi_valued_codes_compare_each_code_with_the_rest():
+    frame = pd.DataFrame({
+        "codes": [["coop"], ["coop", "engagement"], [], ["engagement"]],
+        "lemmas": [["réseau", "partage"], ["réseau"], ["budget"], ["élu", "budget"]],
+    })
+    spec = lx.specificities_by(frame, by="codes")
+    assert list(spec["part"].unique()) == ["coop", "engagement"]
+    row = spec.loc[(spec["part"] == "coop") & (spec["lemma"] == "réseau")].iloc[0]
+    # « coop » segments hold 3 of the 6 occurrences; « réseau » has 2, both there: P(X >= 2)
+    assert row[["frequency", "total_frequency", "part_size"]].tolist() == [2, 2, 3]
+    p = float(sum(_hypergeom_pmf(k, 6, 2, 3) for k in range(2, 3)))
+    assert row["specificity"] == pytest.approx(-math.log10(p))

@@ -155,11 +155,32 @@ def specificities_by(
     :func:`~transitions_analysis.lexicometry.lemmas.lemmatise`) and the attribute ``by`` (role,
     session, territory, class...). All lemmas make the margins; lemmas with a total frequency below
     ``min_frequency`` are left out of the result. Returns the tidy table of :func:`specificities`.
+
+    Multi-valued attributes (codes: a list or set of values per segment) do not partition the
+    corpus, so each value is then compared with the rest of the corpus (a two-part table: the
+    segments with that value, and all the others; TXM's sub-corpus specificities), and the rows of
+    each value are stacked.
     """
-    table = lexical_table(frame, by=by, lemmas=lemmas)
-    if table.empty:
-        raise ValueError(f"aucun lemme à compter par « {by} »")
-    out = specificities(table, min_frequency=min_frequency, cap=cap)
+    if by not in frame.columns:
+        raise KeyError(f"colonne absente : {by!r}")
+    multi = frame[by].map(lambda v: isinstance(v, (list, tuple, set, frozenset))).any()
+    if not multi:
+        table = lexical_table(frame, by=by, lemmas=lemmas)
+        if table.empty:
+            raise ValueError(f"aucun lemme à compter par « {by} »")
+        out = specificities(table, min_frequency=min_frequency, cap=cap)
+    else:
+        values = frame[by].map(lambda v: set(v) if isinstance(v, (list, tuple, set, frozenset)) else ({v} if pd.notna(v) else set()))
+        parts = []
+        for value in sorted(set().union(*values), key=str):
+            inside = values.map(lambda vs, value=value: value in vs)
+            sub = frame[[lemmas]].assign(_part=np.where(inside, "_in", "_out"))
+            table = lexical_table(sub, by="_part", lemmas=lemmas).reindex(columns=["_in", "_out"], fill_value=0)
+            spec = specificities(table, min_frequency=min_frequency, cap=cap)
+            parts.append(spec.loc[spec["part"] == "_in"].assign(part=value))
+        if not parts:
+            raise ValueError(f"aucune valeur de « {by} »")
+        out = pd.concat(parts, ignore_index=True)
     out.attrs["by"] = by
     return out
 
