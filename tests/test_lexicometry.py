@@ -529,3 +529,17 @@ def test_specificities_by_multi_valued_codes_compare_each_code_with_the_rest():
     assert row[["frequency", "total_frequency", "part_size"]].tolist() == [2, 2, 3]
     p = float(sum(_hypergeom_pmf(k, 6, 2, 3) for k in range(2, 3)))
     assert row["specificity"] == pytest.approx(-math.log10(p))
+
+
+def test_min_class_size_sets_small_satellites_aside(worlds):
+    _, truth, lemmas, _ = worlds
+    # four copies of a meta-answer whose lemmas nobody else uses: a perfect, tiny, first split
+    satellites = [["voir", "réponse", "précédente"]] * 4
+    dtm = lx.document_term_matrix(lemmas + satellites, min_docfreq=2)
+    plain = lx.reinert_classes(dtm, k=2)
+    assert sorted(plain.splits[0].sizes) == [4, 60]  # the satellites take the only division
+    trimmed = lx.reinert_classes(dtm, k=2, min_class_size=10)
+    assert trimmed.set_aside == [(4, pytest.approx(plain.splits[0].chi2))]
+    assert (trimmed.classes[-4:] == 0).all()
+    table = pd.crosstab(trimmed.classes[:-4], truth)
+    assert sorted(table.to_numpy().ravel().tolist()) == [0, 0, 30, 30]

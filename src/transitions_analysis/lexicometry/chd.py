@@ -32,7 +32,10 @@ few sparse products (no dense matrix): 62,655 answers are classified in seconds.
 **Hierarchy.** Starting from the whole corpus, the largest group (in units) is split, ``k - 1``
 times. A group smaller than ``min_split_members`` stops the process (it is the largest); a group
 whose table has fewer than 3 rows or 3 columns is left unsplit and the next largest is tried
-(rainette stops there). Classes are numbered 1..k in dendrogram order (a split replaces its parent
+(rainette stops there). Optional, not in rainette: with ``min_class_size`` > 0 a division that
+would create a child smaller than that is not counted as a division: the small child is set aside
+(unclassified) and its sibling replaces the group, which stays in the queue (at most 10 k such
+steps). Classes are numbered 1..k in dendrogram order (a split replaces its parent
 by its two children at the same position), as rainette does; ``levels[m]`` gives the partition in
 ``m`` classes for every m, which the double classification uses. 0 = unclassified.
 
@@ -44,12 +47,12 @@ with Yates' correction as R's ``chisq.test``, signed) of the two classes' associ
 ``min_chi2``, and if the two classes are each other's most associated class. Crossed classes with
 identical members (a class unchanged from one level to the next) count once, under their most
 associated pair (rainette keeps the first pair met, level by level, which can drop a class that
-both classifications agree on before the « mutual » test). For every k the partition into k disjoint crossed classes with the
-largest sum of chi-squares (then the largest size) is found exhaustively. Segments outside the
-chosen crossed classes are unclassified (0), as in rainette; no k-nearest-neighbour completion
-and no k-means-type reassignment (Reinert's own last step) are done. rainette's ``full = TRUE``
-search is not implemented. Unclassified segments do not enter the crossing (rainette crosses them
-as an « NA » class).
+both classifications agree on before the « mutual » test). For every k the partition into k
+disjoint crossed classes with the largest sum of chi-squares (then the largest size) is found
+exhaustively. Segments outside the chosen crossed classes are unclassified (0), as in rainette;
+no k-nearest-neighbour completion and no k-means-type reassignment (Reinert's own last step) are
+done. rainette's ``full = TRUE`` search is not implemented. Unclassified segments do not enter
+the crossing (rainette crosses them as an « NA » class).
 
 **Short answers.** The method assumes segments of comparable, sufficient length. Very short
 answers (two or three lemmas) share few lemmas, the first axis then opposes a small group of
@@ -57,14 +60,18 @@ near-identical answers to everything else, and the corpus tends to collapse into
 plus small satellites. The method's own remedy is the unit merging above, within one source
 (``segment_groups`` = respondent, or respondent and question). It must not use the attribute the
 classes are later compared with: merging answers of the same question makes every unit pure in
-its question. See ``benchmarks/bench_lexicometry.py`` for the measured effect on the Grand Débat.
+its question. When answers have no source to merge within (a one-question form, the Grand Débat
+files), nothing can be merged; ``min_class_size`` (e.g. 1 % of the units) then keeps the small
+satellites (« voir réponse précédente », copied answers) from using up the k - 1 divisions, at the
+price of leaving them unclassified. See ``benchmarks/bench_lexicometry.py`` for the measured
+effects on the Grand Débat.
 
 **Class description.** :func:`characteristic_lemmas`: for each class and lemma, the 2 x 2 table
 (segments of the class / of the other classified segments) x (with / without the lemma), its
 Pearson chi-square (no continuity correction), signed + for over-representation, with the
 frequencies Iramuteq shows. :func:`typical_segments`: segments of a class ranked by the sum of the
-positive chi-squares of the class's lemmas they contain (Iramuteq's « segments répétés /
-caractéristiques » ranking). :func:`crosstab_classes`: classes x any attribute (role, code...),
+positive chi-squares of the class's lemmas they contain (Iramuteq's ranking of a class's
+« segments de texte caractéristiques »; long segments are favoured, as there). :func:`crosstab_classes`: classes x any attribute (role, code...),
 with expected counts, Pearson residuals and the chi-square test.
 
 References: Reinert M. (1983), « Une méthode de classification descendante hiérarchique :
@@ -319,7 +326,8 @@ class ReinertResult:
     of each segment in the partition into m classes} for m = 1..k; ``units``: unit index of each
     segment (segments merged by ``min_segment_size``); ``unit_classes``: class of each unit;
     ``splits``: the divisions in order; ``leaves``: node id of each class (class i = leaves[i-1]);
-    ``terms``: the lemmas (columns), when known; ``params``: the options used.
+    ``terms``: the lemmas (columns), when known; ``params``: the options used; ``set_aside``:
+    (units, chi-square) of each small group set aside by ``min_class_size``.
     """
 
     classes: np.ndarray
@@ -330,6 +338,7 @@ class ReinertResult:
     leaves: list[int]
     terms: np.ndarray | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    set_aside: list[tuple[int, float]] = field(default_factory=list)
 
     @property
     def k(self) -> int:
@@ -366,6 +375,7 @@ def reinert_classes(
     cc_test: float = 0.3,
     tsj: int = 3,
     max_switches: int | None = None,
+    min_class_size: int = 0,
     random_state: int | None = 0,
 ) -> ReinertResult:
     """Reinert's descending hierarchical classification of the rows of ``dtm`` into ``k`` classes.
@@ -375,7 +385,10 @@ def reinert_classes(
     units of at least that many lemmas (see :func:`group_segments`). ``min_split_members``: groups
     smaller than this are not split (minimum 3). ``cc_test``, ``tsj``: lemma selection after each
     split (rainette's defaults 0.3 and 3). ``max_switches``: cap on the reassignment moves per split
-    (default 10 x the group's units). ``random_state``: start vector of the CA's ARPACK solver.
+    (default 10 x the group's units). ``min_class_size`` (0 = rainette's behaviour): a division
+    that would create a class of fewer units is not counted; that small group is set aside as
+    unclassified and the rest of the group goes on (see the module doc, « Short answers »).
+    ``random_state``: start vector of the CA's ARPACK solver.
     Returns a :class:`ReinertResult` (segments' classes, levels, splits).
     """
     if k < 1:
@@ -398,6 +411,8 @@ def reinert_classes(
     unit_unclassified = np.zeros(n_units, dtype=bool)
     unit_unclassified[np.asarray(umat.sum(axis=1)).ravel() == 0] = True
     splits: list[Split] = []
+    set_aside: list[tuple[int, float]] = []
+    max_set_aside = 10 * k
     unit_levels: dict[int, np.ndarray] = {}
 
     def labels() -> np.ndarray:
@@ -426,6 +441,21 @@ def reinert_classes(
             unsplittable.add(biggest)
             continue
         unit_unclassified[rows[res.dropped]] = True
+        small = [idx for idx in (res.left, res.right) if idx.size < min_class_size]
+        if small:
+            if len(small) == 2:
+                unsplittable.add(biggest)
+                continue
+            # set the small child aside (unclassified); the group goes on as the large child
+            big_left = res.left.size >= min_class_size
+            unit_unclassified[rows[small[0]]] = True
+            node_rows[biggest] = rows[res.left if big_left else res.right]
+            node_cols[biggest] = res.cols_left if big_left else res.cols_right
+            set_aside.append((int(small[0].size), float(res.chi2)))
+            if len(set_aside) > max_set_aside:
+                log.info("classification : %d petits groupes écartés, arrêt à %d classes", len(set_aside), len(leaves))
+                break
+            continue
         left, right = next_node, next_node + 1
         next_node += 2
         node_rows[left], node_rows[right] = rows[res.left], rows[res.right]
@@ -442,11 +472,12 @@ def reinert_classes(
 
     unit_classes = unit_levels[len(leaves)]
     levels = {m: lab[unit] for m, lab in unit_levels.items()}
-    params = {"k": k, "min_segment_size": min_segment_size, "min_split_members": min_split_members, "cc_test": cc_test,
-                  "tsj": tsj, "max_switches": max_switches, "random_state": random_state}
+    params = {"k": k, "min_segment_size": min_segment_size, "min_split_members": min_split_members,
+              "cc_test": cc_test, "tsj": tsj, "max_switches": max_switches, "min_class_size": min_class_size,
+              "random_state": random_state}
     return ReinertResult(
         classes=levels[len(leaves)], levels=levels, units=unit, unit_classes=unit_classes, splits=splits,
-        leaves=list(leaves), terms=terms, params=params,
+        leaves=list(leaves), terms=terms, params=params, set_aside=set_aside,
     )
 
 
