@@ -19,6 +19,7 @@ from scipy import sparse, stats
 
 from transitions_analysis import lexicometry as lx
 from transitions_analysis.lexicometry import chd
+from transitions_analysis.lexicometry.specificities import COLUMNS
 
 # ----------------------------------------------------------------------------------------------
 # lemmas
@@ -171,7 +172,7 @@ def test_specificities_by_long_frame_tidy_columns_and_order():
          "lemmas": [["budget", "vote"], ["budget"], ["vote", "projet"], ["dossier", "projet"], ["dossier"], ["dossier", "budget"]]}
     )
     spec = lx.specificities_by(frame, by="role")
-    assert list(spec.columns) == list(lx.specificities.__globals__["COLUMNS"])
+    assert list(spec.columns) == list(COLUMNS)
     assert list(spec["part"].unique()) == ["agent", "elu"]
     agent = spec.loc[spec["part"] == "agent"]
     assert agent["lemma"].tolist() == ["dossier", "projet", "budget", "vote"]  # decreasing specificity
@@ -511,6 +512,10 @@ def test_figures_have_french_labels_and_label_only_top_contributors(worlds):
     ch = lx.characteristic_lemmas(dtm, res.classes)
     fig = lx.plot_class_profiles(ch, sizes=res.sizes(), n=4)
     assert [a.get_title(loc="left") or a.get_title() for a in fig.axes[:2]] == ["Classe 1 (50,0 %)", "Classe 2 (50,0 %)"]
+    plt.close(fig)
+    fig, own = plt.subplots(1, 2)
+    assert lx.plot_class_profiles(ch, axes=own, n=3) is fig
+    assert [len(a.patches) for a in own] == [3, 3]
     plt.close(fig)
     fig = lx.plot_dendrogram(res)
     assert fig.axes[0].get_xlabel() == "Classe (segments)"

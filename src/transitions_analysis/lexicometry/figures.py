@@ -20,6 +20,7 @@ import pandas as pd
 
 from .ca import CAResult
 from .chd import ReinertResult
+from .specificities import top_specificities
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,6 @@ def plot_specificities(
 ) -> Any:
     """Bar chart of the ``n`` most over- and under-represented lemmas of ``part`` (|score| >=
     ``threshold``) from the tidy table of :func:`~.specificities.specificities`."""
-    from .specificities import top_specificities
-
     top = top_specificities(spec, part=part, n=n, threshold=threshold).iloc[::-1]
     height = max(1.8, 0.16 * len(top) + 0.8)
     with house_style():
@@ -99,20 +98,29 @@ def plot_class_profiles(
     n: int = 8,
     ncols: int = 3,
     sizes: pd.Series | None = None,
+    axes: Sequence[Any] | None = None,
     title: str | None = "Profils des classes (lemmes caractéristiques)",
 ) -> Any:
     """One panel per class with its ``n`` most characteristic lemmas (positive chi-square).
 
     ``characteristic``: output of :func:`~.chd.characteristic_lemmas`; ``sizes``: segments per
-    class (for the « % des segments classés » in each panel title)."""
+    class (for the « % des segments classés » in each panel title); ``axes``: existing axes, one
+    per class (default: a new figure with ``ncols`` columns)."""
     import matplotlib.pyplot as plt
 
     labels = sorted(characteristic["class"].unique()) if classes is None else list(classes)
     nrows = int(np.ceil(len(labels) / ncols))
     total = float(sizes.loc[[c for c in labels if c in sizes.index]].sum()) if sizes is not None else None
     with house_style():
-        fig, axes = plt.subplots(nrows, ncols, figsize=(DOUBLE_WIDTH, 1.55 * nrows + 0.4), squeeze=False)
-        for i, axis in enumerate(axes.ravel()):
+        if axes is None:
+            fig, grid = plt.subplots(nrows, ncols, figsize=(DOUBLE_WIDTH, 1.55 * nrows + 0.4), squeeze=False)
+            panels = list(grid.ravel())
+        else:
+            panels = list(np.ravel(axes))
+            if len(panels) < len(labels):
+                raise ValueError(f"{len(labels)} classes pour {len(panels)} axes")
+            fig = panels[0].figure
+        for i, axis in enumerate(panels):
             if i >= len(labels):
                 axis.set_axis_off()
                 continue
@@ -127,7 +135,7 @@ def plot_class_profiles(
             axis.set_title(head, fontsize=8)
             axis.tick_params(axis="y", labelsize=6.5)
             axis.set_xlabel("χ²", fontsize=7)
-        if title:
+        if title and axes is None:
             fig.suptitle(title)
     return fig
 

@@ -26,8 +26,8 @@ decimals; scores are not rounded here. Checked in the tests against a hand compu
 against the published output of *textometry* on Lafon's (1980) Robespierre table.
 
 References: Lafon P. (1980), « Sur la variabilité de la fréquence des formes dans un corpus »,
-*Mots* 1, 127-165; Heiden S. et al., TXM manual, « Calcul des spécificités »; textometry R
-package (Loiseau, Vaudor, Decorde, Heiden), ``R/specificities.R``.
+*Mots* 1, 127-165; textometry R package (S. Loiseau, L. Vaudor, M. Decorde, S. Heiden; the R
+code TXM runs), ``R/specificities.R`` and its ``tests/specificities.Rout``.
 """
 
 from __future__ import annotations
