@@ -266,7 +266,7 @@ def draw_scaling(table: pd.DataFrame, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from transitions_analysis.lexicometry.figures import COLUMN_WIDTH, house_style
+    from transitions_analysis.plots.style import COLUMN_WIDTH, house_style
 
     with house_style():
         import matplotlib.pyplot as plt

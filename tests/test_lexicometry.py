@@ -18,6 +18,7 @@ import pytest
 from scipy import sparse, stats
 
 from transitions_analysis import lexicometry as lx
+from transitions_analysis import plots
 from transitions_analysis.lexicometry import chd
 from transitions_analysis.lexicometry.specificities import COLUMNS
 
@@ -493,7 +494,7 @@ def test_figures_have_french_labels_and_label_only_top_contributors(worlds):
     _texts, truth, lemmas, dtm = worlds
     frame = pd.DataFrame({"lemmas": lemmas, "monde": np.where(truth == 0, "transport", "chauffage")})
     spec = lx.specificities_by(frame, by="monde")
-    fig = lx.plot_specificities(spec, part="transport", n=5, threshold=1.0)
+    fig = plots.plot_specificities(spec, part="transport", n=5, threshold=1.0)
     ax = fig.axes[0]
     assert ax.get_xlabel().startswith("Spécificité")
     assert len(ax.patches) == 10  # 5 over- and 5 under-represented lemmas
@@ -501,7 +502,7 @@ def test_figures_have_french_labels_and_label_only_top_contributors(worlds):
 
     table = lx.lexical_table(frame.assign(g=np.arange(len(frame)) % 3), by="g")
     ca = lx.correspondence_analysis(table)
-    fig = lx.plot_ca_biplot(ca, n_row_labels=4, column_name="groupes")
+    fig = plots.plot_ca_biplot(ca, n_row_labels=4, column_name="groupes")
     ax = fig.axes[0]
     assert "% de l'inertie" in ax.get_xlabel() and ax.get_xlabel().startswith("Axe 1 (")
     row_labels = [t for t in ax.texts if (t.get_gid() or "").startswith("row:")]
@@ -510,14 +511,14 @@ def test_figures_have_french_labels_and_label_only_top_contributors(worlds):
 
     res = lx.reinert_classes(dtm, k=2)
     ch = lx.characteristic_lemmas(dtm, res.classes)
-    fig = lx.plot_class_profiles(ch, sizes=res.sizes(), n=4)
+    fig = plots.plot_class_profiles(ch, sizes=res.sizes(), n=4)
     assert [a.get_title(loc="left") or a.get_title() for a in fig.axes[:2]] == ["Classe 1 (50,0 %)", "Classe 2 (50,0 %)"]
     plt.close(fig)
     fig, own = plt.subplots(1, 2)
-    assert lx.plot_class_profiles(ch, axes=own, n=3) is fig
+    assert plots.plot_class_profiles(ch, axes=own, n=3) is fig
     assert [len(a.patches) for a in own] == [3, 3]
     plt.close(fig)
-    fig = lx.plot_dendrogram(res)
+    fig = plots.plot_dendrogram(res)
     assert fig.axes[0].get_xlabel() == "Classe (segments)"
     plt.close(fig)
 

@@ -8,9 +8,9 @@
   :func:`group_segments`), class description (:func:`characteristic_lemmas`,
   :func:`typical_segments`) and crossing with attributes (:func:`crosstab_classes`);
 - :mod:`.ca`: :func:`correspondence_analysis` of a contingency table;
-- :mod:`.kwic`: :func:`concordance` (keyword in context), filterable by attribute;
-- :mod:`.figures`: :func:`plot_specificities`, :func:`plot_class_profiles`,
-  :func:`plot_ca_biplot`, :func:`plot_dendrogram` (French labels, house style).
+- :mod:`.kwic`: :func:`concordance` (keyword in context), filterable by attribute.
+
+The figures are in :mod:`transitions_analysis.plots.lexicometry` (house style).
 
 Method choices and references are in each module's docstring. Every function takes and returns
 numpy/scipy/pandas objects; nothing is printed (``logging`` only); results are deterministic.
@@ -30,7 +30,6 @@ from .chd import (
     reinert_double,
     typical_segments,
 )
-from .figures import plot_ca_biplot, plot_class_profiles, plot_dendrogram, plot_specificities
 from .kwic import concordance
 from .lemmas import DEFAULT_POS, DocumentTermMatrix, document_term_matrix, lemmatise, lexical_table
 from .specificities import specificities, specificities_by, specificity_scores, top_specificities
@@ -52,10 +51,6 @@ __all__ = [
     "group_segments",
     "lemmatise",
     "lexical_table",
-    "plot_ca_biplot",
-    "plot_class_profiles",
-    "plot_dendrogram",
-    "plot_specificities",
     "reinert_classes",
     "reinert_double",
     "specificities",

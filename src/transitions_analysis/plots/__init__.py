@@ -5,7 +5,8 @@ and returns a matplotlib ``Figure``; notebooks, tests and the report call the sa
 
 - :mod:`.style` - the house style, palettes, :func:`save_figure`;
 - :mod:`.charts` - the synthesis figures and :func:`draw_figures`;
-- :mod:`.agreement` - the reliability figure.
+- :mod:`.agreement` - the reliability figure;
+- :mod:`.lexicometry` - specificities, class profiles, CA biplot, dendrogram.
 """
 
 from .agreement import plot_alpha
@@ -21,6 +22,7 @@ from .charts import (
     plot_principles_by_role,
     plot_programme_timeline,
 )
+from .lexicometry import plot_ca_biplot, plot_class_profiles, plot_dendrogram, plot_specificities
 from .style import COLUMN_WIDTH, DOUBLE_WIDTH, FORMATS, house_style, save_figure
 
 __all__ = [
@@ -32,6 +34,10 @@ __all__ = [
     "house_style",
     "plot_alpha",
     "plot_answers",
+    "plot_ca_biplot",
+    "plot_class_profiles",
+    "plot_dendrogram",
+    "plot_specificities",
     "plot_cooccurrence",
     "plot_expectations_diagram",
     "plot_expectations_heatmap",

@@ -1,51 +1,30 @@
 """Lexicometry figures in the house style: specificities, class profiles, CA biplot, dendrogram.
 
 Every ``plot_*`` function draws with matplotlib only, in French, and returns the ``Figure``; pass
-``ax`` to draw into an existing axes (then the caller's style applies). Without ``ax`` the figure
-is created inside the package's style sheet (``data/transitions.mplstyle``: DejaVu Sans 7-9 pt,
-Okabe-Ito colours, journal column widths) when it is present; save it with
-``transitions_analysis.figures.save_figure`` for deterministic SVG/PDF/PNG files.
+``ax`` to draw into an existing axes (then the caller's style applies). Save with
+:func:`~transitions_analysis.plots.save_figure` for deterministic SVG/PDF/PNG files.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .ca import CAResult
-from .chd import ReinertResult
-from .specificities import top_specificities
+from ..lexicometry import CAResult, ReinertResult, top_specificities
+from .style import COLUMN_WIDTH, DOUBLE_WIDTH, OKABE_ITO, house_style
 
 log = logging.getLogger(__name__)
 
-CM = 1 / 2.54
-COLUMN_WIDTH = 8.5 * CM
-DOUBLE_WIDTH = 17.5 * CM
-#: Okabe & Ito (2008): over-represented (blue) / under-represented (vermillion), and a cycle.
-POSITIVE = "#0072B2"
-NEGATIVE = "#D55E00"
-PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000", "#F0E442")
+#: over-represented (blue) / under-represented (vermillion), and a cycle of Okabe-Ito colours.
+POSITIVE = OKABE_ITO["blue"]
+NEGATIVE = OKABE_ITO["vermillion"]
+PALETTE = tuple(OKABE_ITO[k] for k in ("orange", "sky_blue", "bluish_green", "blue", "vermillion",
+                                      "reddish_purple", "black", "yellow"))
 NEUTRAL = "#999999"
-STYLE_SHEET = Path(__file__).resolve().parents[1] / "data" / "transitions.mplstyle"
-
-
-@contextlib.contextmanager
-def house_style() -> Iterator[None]:
-    """Context applying the package's style sheet (no-op when the file is absent)."""
-    import matplotlib.pyplot as plt
-
-    if STYLE_SHEET.is_file():
-        with plt.style.context(str(STYLE_SHEET)):
-            yield
-    else:  # pragma: no cover - the sheet ships with the package
-        log.debug("feuille de style absente : %s", STYLE_SHEET)
-        yield
 
 
 def _fr(x: float, digits: int = 1) -> str:
