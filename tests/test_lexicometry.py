@@ -549,3 +549,52 @@ def test_min_class_size_sets_small_satellites_aside(worlds):
     assert (trimmed.classes[-4:] == 0).all()
     table = pd.crosstab(trimmed.classes[:-4], truth)
     assert sorted(table.to_numpy().ravel().tolist()) == [0, 0, 30, 30]
+
+
+# --------------------------------------------------------------------------- the report's tables
+
+
+def _coded_two_worlds(make_responses):
+    """Élu·es speak of buses and bikes, agent·es of waste and sorting; one État voice alone."""
+    transport = ["bus vélo train covoiturage transport gare", "vélo bus piste train transport trajet",
+                 "train bus covoiturage gare trajet vélo"]
+    dechets = ["déchet tri compost recyclage poubelle benne", "compost tri déchet poubelle recyclage collecte",
+               "tri déchet benne collecte compost recyclage"]
+    texts = [transport[i % 3] for i in range(12)] + [dechets[i % 3] for i in range(12)] + ["préfet arrêté préfecture"]
+    roles = ["elu"] * 12 + ["agent"] * 12 + ["etat"]
+    responses = make_responses(texts, role=roles)
+    segments = pd.DataFrame({"segment_id": [f"{r}-0-{len(t)}" for r, t in zip(responses["response_id"], texts)],
+                             "response_id": responses["response_id"], "start": 0, "end": [len(t) for t in texts],
+                             "text": texts})
+    codings = pd.DataFrame({"segment_id": segments["segment_id"][:12], "response_id": responses["response_id"][:12],
+                            "code": "principle.cooperation", "source": "rule", "score": 1.0, "start": 0,
+                            "end": segments["end"][:12], "evidence": texts[:12], "negated": False, "coder": "rules"})
+    return responses, segments, codings, [t.split() for t in texts]
+
+
+def test_lexical_synthesis_finds_the_two_worlds_and_withholds_small_classes(make_responses):
+    from transitions_analysis.lexicometry.synthesis import TABLE_TITLES_FR, lexical_synthesis
+
+    responses, segments, codings, lemmas = _coded_two_worlds(make_responses)
+    res = lexical_synthesis(responses, segments, codings, lemmas, k=3, n_classes=2, min_docfreq=3,
+                            min_unit_lemmas=0, min_class_share=0)
+    assert list(res.tables) == list(TABLE_TITLES_FR)
+    classes = res.tables["classes_lexicales"].set_index("class")
+    assert len(classes) == 2 and set(classes["segments"]) == {12}
+    by_world = pd.Series(res.reinert.classes[:24]).groupby([0] * 12 + [1] * 12).nunique()
+    assert (by_world == 1).all()  # each world is one class
+    assert "vélo" in classes.loc[res.reinert.classes[0], "lemmas"] and "tri" in classes.loc[res.reinert.classes[12], "lemmas"]
+    assert classes["quote_1"].str.len().gt(0).all() and not classes["withheld"].any()
+    spec = res.tables["specificites_par_role"]
+    elu = spec[spec["role"] == "elu"].set_index("lemma")["specificity"]
+    assert elu["vélo"] > 2 and elu["déchet"] < -2  # over- and under-represented
+    cross = res.tables["classes_par_role"]
+    transport_class = res.reinert.classes[0]
+    cell = cross[(cross["class"] == transport_class) & (cross["role"] == "elu")].iloc[0]
+    assert cell["observed"] == 12 and cell["residual"] > 0
+    principle = res.tables["classes_par_principe"]
+    assert principle[principle["class"] == transport_class]["observed"].sum() == 12
+    # the same corpus asked for k = 13 respondents: the classes (12 each) keep their counts, not their quotes
+    strict = lexical_synthesis(responses, segments, codings, lemmas, k=13, n_classes=2, min_docfreq=3,
+                               min_unit_lemmas=0, min_class_share=0).tables["classes_lexicales"]
+    assert strict["withheld"].all() and (strict["quote_1"] == "").all() and strict["note"].str.contains("13").all()

@@ -62,3 +62,18 @@ def test_coding_notebook_runs_without_a_matching_human_coding(fixtures_dir, tmp_
     outputs = "".join(str(o) for c in nb.cells for o in c.get("outputs", []))
     assert "pas d'évaluation ni de modèle ici" in outputs
     assert not (tmp_path / "models" / "m.skops").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_lexicometry_notebook_runs_on_the_fixture(fixtures_dir, tmp_path):
+    params = {"CODED_DIR": str(fixtures_dir / "synthesis"), "K": 2, "N_CLASSES": 3, "QUERY": "coopér*",
+              "KWIC_OUT": str(tmp_path / "kwic.csv")}
+    results = report.run_notebooks(tmp_path, params, only=["06"])
+    assert [r["status"] for r in results] == ["ok"], [r["error"] for r in results]
+    kwic = (tmp_path / "kwic.csv").read_text(encoding="utf-8")
+    assert kwic.splitlines()[0].startswith("segment_id") and "coopér" in kwic.lower()
+    from html import unescape
+
+    html = unescape((tmp_path / "06-lexicometry.html").read_text(encoding="utf-8"))
+    assert "Les mots propres à chaque catégorie" in html and "mondes lexicaux" in html and "<img" in html

@@ -31,7 +31,7 @@ from .chd import (
     typical_segments,
 )
 from .kwic import concordance
-from .lemmas import DEFAULT_POS, DocumentTermMatrix, document_term_matrix, lemmatise, lexical_table
+from .lemmas import DEFAULT_POS, DocumentTermMatrix, document_term_matrix, lemmas_of_segments, lemmatise, lexical_table
 from .specificities import specificities, specificities_by, specificity_scores, top_specificities
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "document_term_matrix",
     "double_classification",
     "group_segments",
+    "lemmas_of_segments",
     "lemmatise",
     "lexical_table",
     "reinert_classes",

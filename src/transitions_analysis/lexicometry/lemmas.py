@@ -15,8 +15,8 @@
 - :func:`lexical_table` counts lemma occurrences by part (any attribute: role, session, class)
   from a long frame: the lemmas x parts table that specificities and correspondence analysis take.
 
-This module depends only on numpy, pandas, scipy and spaCy (not on the rest of the package), so
-that caching of parses can be wired later without changing it.
+- :func:`lemmas_of_segments` gives the lemmas of a coded folder's segments from the parses the
+  coding stage cached (no second pass over the texts).
 """
 
 from __future__ import annotations
@@ -76,21 +76,61 @@ def lemmatise(
     if pos is not None and not has_pos:
         log.info("pipeline sans étiqueteur : pas de filtre sur les catégories grammaticales")
     cleaned = [PLACEHOLDER_RE.sub(" ", t) if isinstance(t, str) else "" for t in texts]
-    out: list[list[str]] = []
-    for doc in nlp.pipe(cleaned, batch_size=batch_size, n_process=n_process):
-        lemmas = []
-        for tok in doc:
-            if not WORD_RE.match(tok.text):
-                continue
-            if keep_pos is not None and tok.pos_ not in keep_pos:
-                continue
-            word = tok.text.lower().replace("’", "'")
-            lemma = (tok.lemma_.lower().replace("’", "'") if has_lemma and tok.lemma_ else word).strip()
-            if len(lemma) < min_chars or word in stops or lemma in stops or not WORD_RE.match(lemma):
-                continue
-            lemmas.append(lemma)
-        out.append(lemmas)
+    out = [_token_lemmas(doc, keep_pos=keep_pos, stops=stops, has_lemma=has_lemma, min_chars=min_chars)
+           for doc in nlp.pipe(cleaned, batch_size=batch_size, n_process=n_process)]
     log.debug("%d textes lemmatisés", len(out))
+    return out
+
+
+def _token_lemmas(tokens, *, keep_pos, stops, has_lemma: bool, min_chars: int) -> list[str]:
+    """The kept lemmas of a sequence of spaCy tokens (a Doc or a Span); see :func:`lemmatise`."""
+    lemmas = []
+    for tok in tokens:
+        if not WORD_RE.match(tok.text):
+            continue
+        if keep_pos is not None and tok.pos_ not in keep_pos:
+            continue
+        word = tok.text.lower().replace("’", "'")
+        lemma = (tok.lemma_.lower().replace("’", "'") if has_lemma and tok.lemma_ else word).strip()
+        if len(lemma) < min_chars or word in stops or lemma in stops or not WORD_RE.match(lemma):
+            continue
+        lemmas.append(lemma)
+    return lemmas
+
+
+def lemmas_of_segments(
+    responses: pd.DataFrame,
+    segments: pd.DataFrame,
+    *,
+    nlp: Language | None = None,
+    cache_dir=None,
+    pos: Sequence[str] | None = DEFAULT_POS,
+    min_chars: int = 2,
+) -> list[list[str]]:
+    """Lemmas of each segment of a coded folder, in the order of ``segments``.
+
+    The answers (``responses.text``) are parsed once through the parse cache of the coding stage
+    (:func:`transitions_analysis.core.nlp.parse_texts`; ``nlp`` defaults to the project's model
+    with the coding components, ``cache_dir`` to the project's cache), and each segment takes the
+    tokens inside its offsets: no second pass over the texts. Placeholders such as ``[PERSONNE_1]``
+    give no lemma (their words are not alphabetic).
+    """
+    from .. import config
+    from ..core.nlp import load_nlp, parse_texts
+
+    nlp = nlp if nlp is not None else load_nlp(purpose="coding")
+    cache_dir = config.CACHE_DIR if cache_dir is None else cache_dir
+    stops = {w.lower() for w in nlp.Defaults.stop_words}
+    has_lemma = _has_component(nlp, ("lemmatizer",))
+    keep_pos = set(pos) if (pos is not None and _has_component(nlp, _TAGGERS)) else None
+    texts = responses.set_index("response_id")["text"].astype(str)
+    ids = list(dict.fromkeys(segments["response_id"]))
+    docs = dict(zip(ids, parse_texts(texts.loc[ids].tolist(), nlp=nlp, cache_dir=cache_dir, progress=False)))
+    out = []
+    for rid, start, end in zip(segments["response_id"], segments["start"], segments["end"]):
+        span = docs[rid].char_span(int(start), int(end), alignment_mode="expand")
+        tokens = span if span is not None else []
+        out.append(_token_lemmas(tokens, keep_pos=keep_pos, stops=stops, has_lemma=has_lemma, min_chars=min_chars))
     return out
 
 
