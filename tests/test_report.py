@@ -19,6 +19,7 @@ from transitions_analysis import reporting as report  # noqa: E402
 from transitions_analysis import synthesis as syn  # noqa: E402
 from transitions_analysis.core.io import read_coded  # noqa: E402
 from transitions_analysis.cli import main  # noqa: E402
+from transitions_analysis.lexicometry.synthesis import TABLE_TITLES_FR as LEXICAL_TITLES_FR  # noqa: E402
 
 
 class _Text(HTMLParser):
@@ -54,10 +55,11 @@ def test_report_writes_every_output(built):
     result, _ = built
     out = result.out_dir
     assert result.html == out / "synthese.html" and result.xlsx == out / "synthese.xlsx"
-    assert sorted(p.name for p in (out / "tables").glob("*.csv")) == sorted(f"{s}.csv" for s in syn.TABLE_TITLES_FR)
+    stems = [*syn.TABLE_TITLES_FR, *LEXICAL_TITLES_FR]
+    assert sorted(p.name for p in (out / "tables").glob("*.csv")) == sorted(f"{s}.csv" for s in stems)
     for name in ("principes_par_role", "attentes_diagramme", "attentes_matrice", "principes_par_session",
                  "programme_chronologie", "cooccurrences", "reponses_par_session", "reponses_par_role",
-                 "reponses_par_question"):
+                 "reponses_par_question", "lexique_specificites", "lexique_classes", "lexique_afc"):
         for fmt in ("svg", "pdf", "png"):
             assert (out / "figures" / f"{name}.{fmt}").is_file(), (name, fmt)
 
@@ -66,7 +68,8 @@ def test_html_sections_figures_and_quotes(built):
     result, _ = built
     html = unescape(result.html.read_text(encoding="utf-8"))
     page = parse(html)
-    assert page.ids[:9] == ["chiffres", "retient", "attentes", "enjeux", "effets", "sessions", "accord", "donnees", "methode"]
+    assert page.ids[:10] == ["chiffres", "retient", "attentes", "enjeux", "effets", "sessions", "accord", "donnees",
+                             "lexique", "methode"]
     text = " ".join(page.parts)
     for heading in ("Chiffres clés", "Ce que chaque catégorie retient", "Ce que chaque catégorie attend des autres",
                     "Enjeux et stratégies", "Effets observés", "Les données : ce qui a été lu"):
@@ -93,7 +96,7 @@ def test_html_key_figures(built):
 def test_xlsx_one_sheet_per_table_in_french(built):
     result, _ = built
     sheets = pd.read_excel(result.xlsx, sheet_name=None)
-    assert list(sheets) == [t[:31] for t in syn.TABLE_TITLES_FR.values()]
+    assert list(sheets) == [t[:31] for t in (*syn.TABLE_TITLES_FR.values(), *LEXICAL_TITLES_FR.values())]
     matrix = sheets["Matrice des attentes"]
     assert {"Qui attend", "De qui", "Répondant·es", "Citation 1"} <= set(matrix.columns)
     assert int(matrix["Répondant·es"].sum()) == 17  # 3+1 élus, 3+2 agents, 3+1 socio, 2+1 État, 1 inconnu

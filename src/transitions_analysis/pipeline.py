@@ -242,7 +242,8 @@ def report_inputs(
     if human_path is not None:
         params["HUMAN_CODINGS"] = str(human_path.resolve())
     result = build_report(tables, out, k=k, sessions=sessions, human_codings=human_path, codebook=codebook,
-                          notebooks=notebooks, notebook_parameters=params, sample=is_sample(inputs))
+                          notebooks=notebooks, notebook_parameters=params, sample=is_sample(inputs),
+                          cache_dir=config.CACHE_DIR if cache else None)
     log.info("rapport : %s (%d tables, %d figures%s) en %.0f s", result.html, len(result.tables), len(result.figures),
              f", {len(result.notebooks)} carnets" if result.notebooks else "", time.perf_counter() - started)
     return result

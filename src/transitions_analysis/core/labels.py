@@ -100,4 +100,7 @@ COLUMN_LABELS_FR: dict[str, str] = {
     "role_raw": "Libellé écrit", "n_units": "Unités", "n_coders": "Codeurs", "percent_agreement": "Accord observé",
     "krippendorff_alpha": "α de Krippendorff", "alpha_ci_low": "α IC bas", "alpha_ci_high": "α IC haut",
     "fleiss_kappa": "κ de Fleiss", "cohen_kappa": "κ de Cohen",
+    "class": "Classe", "lemma": "Lemme", "lemmas": "Lemmes caractéristiques (χ²)", "frequency": "Fréquence",
+    "total_frequency": "Fréquence totale", "expected": "Attendu", "specificity": "Spécificité", "observed": "Observé",
+    "residual": "Résidu de Pearson",
 }

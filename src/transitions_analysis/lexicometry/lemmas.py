@@ -25,11 +25,14 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+
+from .. import config
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -103,7 +106,7 @@ def lemmas_of_segments(
     segments: pd.DataFrame,
     *,
     nlp: Language | None = None,
-    cache_dir=None,
+    cache_dir: str | Path | None = config.CACHE_DIR,
     pos: Sequence[str] | None = DEFAULT_POS,
     min_chars: int = 2,
 ) -> list[list[str]]:
@@ -111,15 +114,13 @@ def lemmas_of_segments(
 
     The answers (``responses.text``) are parsed once through the parse cache of the coding stage
     (:func:`transitions_analysis.core.nlp.parse_texts`; ``nlp`` defaults to the project's model
-    with the coding components, ``cache_dir`` to the project's cache), and each segment takes the
+    with the coding components; ``cache_dir=None``: no cache), and each segment takes the
     tokens inside its offsets: no second pass over the texts. Placeholders such as ``[PERSONNE_1]``
     give no lemma (their words are not alphabetic).
     """
-    from .. import config
     from ..core.nlp import load_nlp, parse_texts
 
     nlp = nlp if nlp is not None else load_nlp(purpose="coding")
-    cache_dir = config.CACHE_DIR if cache_dir is None else cache_dir
     stops = {w.lower() for w in nlp.Defaults.stop_words}
     has_lemma = _has_component(nlp, ("lemmatizer",))
     keep_pos = set(pos) if (pos is not None and _has_component(nlp, _TAGGERS)) else None

@@ -185,7 +185,7 @@ def lexical_synthesis(
     # correspondence analysis of roles by lemmas
     table = lexical_table(frame, by="role", min_frequency=min_docfreq)
     table = table.loc[:, table.sum(axis=0) > 0]
-    if table.shape[0] >= 2 and table.shape[1] >= 3:
+    if min(table.shape) >= 3:  # two axes need at least three categories and three lemmas
         ca = correspondence_analysis(table, n_components=2)
         result.ca = ca
         coords = ca.column_coordinates.add_prefix("coord ").join(ca.column_contributions.add_prefix("contribution "))

@@ -22,7 +22,13 @@ from .charts import (
     plot_principles_by_role,
     plot_programme_timeline,
 )
-from .lexicometry import plot_ca_biplot, plot_class_profiles, plot_dendrogram, plot_specificities
+from .lexicometry import (
+    plot_ca_biplot,
+    plot_class_profiles,
+    plot_dendrogram,
+    plot_specificities,
+    plot_specificities_by_part,
+)
 from .style import COLUMN_WIDTH, DOUBLE_WIDTH, FORMATS, house_style, save_figure
 
 __all__ = [
@@ -38,6 +44,7 @@ __all__ = [
     "plot_class_profiles",
     "plot_dendrogram",
     "plot_specificities",
+    "plot_specificities_by_part",
     "plot_cooccurrence",
     "plot_expectations_diagram",
     "plot_expectations_heatmap",

@@ -70,6 +70,35 @@ def plot_specificities(
     return fig
 
 
+def plot_specificities_by_part(
+    spec: pd.DataFrame,
+    *,
+    parts: Sequence[Any],
+    labels: dict[Any, str] | None = None,
+    n: int = 8,
+    threshold: float = 2.0,
+    ncols: int = 2,
+    title: str | None = "Les mots propres à chaque catégorie (spécificités)",
+) -> Any:
+    """One :func:`plot_specificities` panel per part (roles...), in a grid of ``ncols`` columns;
+    ``labels``: French name of each part for the panel titles."""
+    import matplotlib.pyplot as plt
+
+    parts = [p for p in parts if p in set(spec["part"])]
+    nrows = max(1, int(np.ceil(len(parts) / ncols)))
+    with house_style():
+        fig, grid = plt.subplots(nrows, ncols, figsize=(DOUBLE_WIDTH, 2.1 * nrows + 0.3), squeeze=False)
+        panels = list(grid.ravel())
+        for axis, part in zip(panels, parts):
+            plot_specificities(spec, part=part, n=n, threshold=threshold, ax=axis,
+                               title=(labels or {}).get(part, str(part)))
+        for axis in panels[len(parts):]:
+            axis.set_axis_off()
+        if title:
+            fig.suptitle(title, x=0.02, ha="left", fontweight="bold")
+    return fig
+
+
 def plot_class_profiles(
     characteristic: pd.DataFrame,
     *,

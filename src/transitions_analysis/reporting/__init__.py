@@ -24,7 +24,19 @@ import pandas as pd
 from .. import config
 from ..agreement import agreement_table, read_codings
 from ..core.io import CodedTables, refuse_raw
-from ..plots import draw_figures, plot_alpha, save_figure
+from ..core.labels import ROLE_LABELS_FR
+from ..core.schema import ALL_ROLES
+from ..lexicometry import lemmas_of_segments
+from ..lexicometry.synthesis import TABLE_TITLES_FR as LEXICAL_TITLES_FR
+from ..lexicometry.synthesis import LexicalSynthesis, lexical_synthesis
+from ..plots import (
+    draw_figures,
+    plot_alpha,
+    plot_ca_biplot,
+    plot_class_profiles,
+    plot_specificities_by_part,
+    save_figure,
+)
 from ..synthesis import TABLE_TITLES_FR, code_labels, select_sessions, self_expectations_note, synthesise, write_tables
 from .html import html_table, render_html
 from .notebooks import current_python_kernel, notebook_paths, run_notebooks
@@ -37,6 +49,7 @@ XLSX_NAME = "synthese.xlsx"
 AGREEMENT_FIGURE = "accord_codeurs"
 AGREEMENT_TABLE = "accord_codeurs"
 AGREEMENT_TITLE_FR = "Accord entre codeurs"
+LEXICAL_FIGURES = ("lexique_specificites", "lexique_classes", "lexique_afc")
 
 __all__ = [
     "HTML_NAME",
@@ -103,11 +116,14 @@ def build_report(
     n_boot: int = 1000,
     sample: bool = False,
     figure_formats: Sequence[str] = ("svg", "pdf", "png"),
+    lexicometry: bool = True,
+    cache_dir: str | Path | None = config.CACHE_DIR,
 ) -> ReportResult:
     """Synthesis, tables, XLSX, figures, HTML (and notebooks) of coded ``tables`` under ``out_dir``.
 
     ``human_codings``: the human double coding (path or frame) for the agreement section.
     ``notebook_parameters``: values injected into the notebooks (only those a notebook declares).
+    ``lexicometry``: add the lexicometry section (lemmas from the parse cache under ``cache_dir``).
     """
     import matplotlib.pyplot as plt
 
@@ -130,6 +146,13 @@ def build_report(
         table_paths.update(write_tables({AGREEMENT_TABLE: agreement}, out / "tables"))
         xlsx_tables[AGREEMENT_TABLE] = agreement
         titles[AGREEMENT_TABLE] = AGREEMENT_TITLE_FR
+    lexical = None
+    if lexicometry:
+        lexical = lexical_section(tables, k=k, cache_dir=cache_dir)
+        table_paths.update(write_tables(lexical.tables, out / "tables"))
+        xlsx_tables.update(lexical.tables)
+        titles.update(LEXICAL_TITLES_FR)
+        fig_paths.update(lexical_figures(lexical, out / "figures", formats=figure_formats))
     xlsx = write_xlsx(xlsx_tables, out / XLSX_NAME, titles=titles)
     nb_results: list[dict[str, Any]] = []
     if notebooks:
@@ -139,8 +162,38 @@ def build_report(
         nb_results = run_notebooks(out, params, notebooks_dir=notebooks_dir, only=notebooks_only)
     html = render_html(synth, out / "figures", k=k, agreement=agreement, notebooks=nb_results,
                        run_info=tables.run_info, summary=tables.summary, sessions=sessions, sample=sample,
-                       self_note=self_expectations_note(tables.expectations, tables.responses), labels=labels)
+                       self_note=self_expectations_note(tables.expectations, tables.responses), labels=labels,
+                       lexical=lexical)
     html_path = out / HTML_NAME
     html_path.write_text(html, encoding="utf-8")
     log.info("rapport écrit : %s", html_path)
     return ReportResult(out, html_path, xlsx, table_paths, fig_paths, nb_results, synth)
+
+
+def lexical_section(tables: CodedTables, *, k: int, cache_dir: str | Path | None = config.CACHE_DIR) -> LexicalSynthesis:
+    """The lexicometry of the report: lemmas of the segments (from the parse cache), then
+    :func:`~transitions_analysis.lexicometry.synthesis.lexical_synthesis`."""
+    lemmas = lemmas_of_segments(tables.responses, tables.segments, cache_dir=cache_dir)
+    return lexical_synthesis(tables.responses, tables.segments, tables.codings, lemmas, k=k)
+
+
+def lexical_figures(lexical: LexicalSynthesis, out_dir: Path, *, formats: Sequence[str]) -> dict[str, dict[str, Path]]:
+    """The lexicometry figures that the data allow (specificities by role, class profiles, CA)."""
+    import matplotlib.pyplot as plt
+
+    figures = {}
+    if lexical.specificities is not None:
+        figures["lexique_specificites"] = plot_specificities_by_part(
+            lexical.specificities, parts=list(ALL_ROLES), labels=ROLE_LABELS_FR, n=6)
+    if lexical.reinert is not None and lexical.characteristic is not None and len(lexical.tables["classes_lexicales"]):
+        import pandas as pd
+
+        figures["lexique_classes"] = plot_class_profiles(lexical.characteristic,
+                                                         sizes=pd.Series(lexical.reinert.classes).value_counts(), n=6)
+    if lexical.ca is not None:
+        figures["lexique_afc"] = plot_ca_biplot(lexical.ca, n_row_labels=25, column_name="catégories")
+    paths = {}
+    for name, fig in figures.items():
+        paths[name] = save_figure(fig, name, out_dir, formats=formats)
+        plt.close(fig)
+    return paths

@@ -59,6 +59,17 @@ def html_table(df: pd.DataFrame, columns: Sequence[str], *, headers: Mapping[str
     return Markup(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
+def _residual_table(long: pd.DataFrame) -> str:
+    """Classes x categories of Pearson residuals as a small HTML table (one decimal)."""
+    if long is None or long.empty:
+        return html_table(pd.DataFrame(), [])
+    wide = long.pivot(index="class", columns="label", values="residual").round(1).reset_index()
+    wide.columns = [str(c) for c in wide.columns]
+    wide["class"] = wide["class"].map(lambda c: f"Classe {c}")
+    numbers = wide.drop(columns="class").apply(lambda col: col.map(lambda v: number_fr(float(v), 1)))
+    return html_table(pd.concat([wide[["class"]], numbers], axis=1), list(wide.columns), headers={"class": "Classe"})
+
+
 def _png_data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
@@ -107,6 +118,7 @@ def render_html(
     sessions: Sequence[str] | None = None,
     sample: bool = False,
     self_note: str = "",
+    lexical: Any = None,
 ) -> str:
     """The French one-pager as an HTML string (figures read from ``figures_dir`` and embedded).
 
@@ -175,7 +187,14 @@ def render_html(
             "rejections": html_table(rej, ["reason_fr", "rejected", "files"]),
             "unmapped": html_table(synth["roles_non_reconnus"], ["role_raw", "answers", "respondents"]),
         },
-        "n_tables": len([k_ for k_ in synth if not k_.startswith("_")]) + (1 if agreement is not None else 0),
+        "lexical": None if lexical is None else {
+            "classes": [{**row, "quotes": _quotes(row)} for row in lexical.tables["classes_lexicales"].to_dict("records")],
+            "params": lexical.params,
+            "residuals": _residual_table(lexical.tables["classes_par_role"]),
+            "inertia": [float(x) for x in (lexical.ca.explained_inertia[:2] if lexical.ca is not None else [])],
+        },
+        "n_tables": len([k_ for k_ in synth if not k_.startswith("_")]) + (1 if agreement is not None else 0)
+        + (len(lexical.tables) if lexical is not None else 0),
         "notebooks": list(notebooks),
         "version": config.VERSION,
     }
