@@ -244,6 +244,7 @@ def report_inputs(
         "MACHINE_CODINGS": str((data_dir / "codings.csv").resolve()),
         "MODEL_OUT": str(work / "models" / "codeur_appris.skops"),
         "DISAGREEMENTS_OUT": str(work / "agreement" / "desaccords.xlsx"),
+        "REVIEW_OUT": str(work / "relecture" / "revue.xlsx"),
     }
     if human_path is not None:
         params["HUMAN_CODINGS"] = str(human_path.resolve())
