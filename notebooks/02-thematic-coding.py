@@ -33,6 +33,7 @@ CODED_DIR = "../data/processed/code"
 HUMAN_CODINGS = "../data/raw/sample/human_codings.csv"
 MODEL_OUT = "../data/processed/models/codeur_appris.skops"
 N_REVIEW = 25
+REVIEW_OUT = "../data/processed/relecture/revue.xlsx"
 MIN_CODED = 30
 N_SPLITS = 3
 RANDOM_STATE = 20210
@@ -60,17 +61,26 @@ print(f"{len(responses)} réponses, {len(codings)} codages ({coded_dir})")
 codings["source"].value_counts().rename("codages par source").to_frame()
 
 # %% [markdown]
-# ## 1. Relire les suggestions les moins sûres
+# ## 1. La boucle de relecture
 #
-# Sur les réponses qu'aucun humain n'a codées, les règles et le modèle proposent des codes. La
-# table les classe **de la moins sûre à la plus sûre** : d'abord les négations, puis les codes
-# proposés par un seul des deux codeurs, avec un score faible. Remplissez la colonne `decision`
-# (« oui » / « non ») dans le fichier exporté, puis ajoutez les « oui » à votre codage humain.
+# Les suggestions de la machine au-dessus du seuil calibré de leur code sont des codes ; les
+# autres (sous le seuil du codeur sémantique, motifs sous une négation) forment la **file de
+# relecture**, la moins sûre d'abord (la plus proche du seuil). La boucle :
+#
+# 1. `transitions-analysis review-export DOSSIER --out revue.xlsx` (ou `ta.review_export`) ;
+# 2. dans le classeur, écrire « oui » ou « non » dans la colonne « décision » ;
+# 3. `transitions-analysis review-import revue.xlsx --coded DOSSIER --out codage_relu.csv
+#    --append votre_codage.csv` (ou `ta.review_import`) : les réponses relues deviennent du codage humain ;
+# 4. recoder avec `--human-codings codage_relu.csv` : le codeur appris se réentraîne, et
+#    `calibrate-semantic` recalibre les seuils du codeur sémantique.
 
 # %%
-review = coding.review_table(codings, responses, codebook=codebook)
+review = coding.review_table(codings, responses, codebook=codebook, suggestions=coded.suggestions)
 print(f"{len(review)} suggestions à relire")
-review.head(N_REVIEW)[["response_id", "label", "sources", "rule_score", "model_score", "negated", "certainty", "evidence"]]
+if REVIEW_OUT:
+    ta.review_export(coded, chemin(REVIEW_OUT), limit=N_REVIEW)
+    print(f"file de relecture : {chemin(REVIEW_OUT)}")
+review.head(N_REVIEW)[["response_id", "label", "source", "certainty", "evidence", "segment"]]
 
 # %% [markdown]
 # ## 2. Le codeur appris, évalué par validation croisée

@@ -43,15 +43,25 @@ def test_without_seen_set_only_the_same_code_is_replaced():
     assert r3 == {"actor.etat": "rule", "principle.systemic": "human"}
 
 
-def test_review_table_least_certain_first_and_sources_merged():
+def _suggestion(rid, code, margin, score=0.3, words="mot, autre"):
+    return {"segment_id": f"{rid}-0-10", "response_id": rid, "code": code, "source": "semantic", "score": score,
+            "margin": margin, "start": 0, "end": 3, "evidence": words}
+
+
+def test_review_queue_holds_what_the_machine_did_not_decide_least_certain_first():
     combined = combine_codings(RULES, MODEL, HUMAN, human_seen={"R3"})
-    table = review_table(combined)
+    suggestions = pd.DataFrame([_suggestion("R1", "actor.elu", -2.5), _suggestion("R2", "actor.etat", -0.4),
+                                _suggestion("R3", "actor.elu", -0.1)])
+    responses = pd.DataFrame({"response_id": ["R1", "R2", "R3"], "text": ["Un texte assez long ici"] * 3})
+    table = review_table(combined, responses, suggestions=suggestions)
     assert "R3" not in set(table["response_id"])  # a human already decided
-    assert list(table["certainty"]) == sorted(table["certainty"])
-    row = table[(table["response_id"] == "R2") & (table["code"] == "principle.cooperation")].iloc[0]
-    assert row["sources"] == "model+rule" and row["rule_score"] == 1.0 and row["model_score"] == 0.91
-    assert row["certainty"] == 1.0  # both agree: the higher score
-    negated = table[(table["response_id"] == "R2") & (table["code"] == "principle.value")].iloc[0]
-    assert negated["certainty"] == round(0.8 * 0.5 - 0.25, 4)  # negated and rules alone
-    assert table.iloc[0]["code"] == "principle.value"  # the least certain first
+    # codes above their thresholds are codes, not questions: only the negated match and the suggestions
+    assert list(zip(table["response_id"], table["code"])) == [
+        ("R2", "principle.value"), ("R2", "actor.etat"), ("R1", "actor.elu")]
+    assert list(table["certainty"]) == [0.0, -0.4, -2.5]  # |margin| ascending: the least certain first
+    assert table.iloc[1]["evidence"] == "mot, autre" and table.iloc[1]["segment"] == "Un texte a"
     assert set(table["decision"]) == {""}
+
+
+def test_review_queue_is_empty_without_doubt():
+    assert review_table(combine_codings(RULES.iloc[[0, 1, 3]], MODEL)).empty

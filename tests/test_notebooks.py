@@ -55,7 +55,7 @@ def test_coding_notebook_runs_without_a_matching_human_coding(fixtures_dir, tmp_
     """On a new session nobody coded yet, notebook 02 says so instead of failing."""
     coded = fixtures_dir / "synthesis"
     params = {"CODED_DIR": str(coded), "HUMAN_CODINGS": str(tmp_path / "absent.csv"),
-              "MODEL_OUT": str(tmp_path / "models" / "m.skops")}
+              "MODEL_OUT": str(tmp_path / "models" / "m.skops"), "REVIEW_OUT": str(tmp_path / "revue.xlsx")}
     results = report.run_notebooks(tmp_path, params, only=["02"])
     assert [r["status"] for r in results] == ["ok"], [r["error"] for r in results]
     nb = nbformat.read(tmp_path / "notebooks" / "02-thematic-coding.ipynb", as_version=4)

@@ -13,10 +13,25 @@ One package per stage of a one-way flow, over a shared ``core`` (``docs/architec
 """
 
 from .config import VERSION as __version__
-from .api import agree, code, figures, ingest, read_coded, report, synthesise, write_coded
+from .api import (
+    agree,
+    calibrate_semantic,
+    code,
+    figures,
+    ingest,
+    read_coded,
+    report,
+    review_export,
+    review_import,
+    synthesise,
+    write_coded,
+)
 from .core.io import CodedTables
 
 __all__ = [
+    "calibrate_semantic",
+    "review_export",
+    "review_import",
     "CodedTables",
     "__version__",
     "agree",

@@ -54,16 +54,18 @@ def code(
     human_codings: pd.DataFrame | str | Path | None = None,
     cache_dir: str | Path | None = config.CACHE_DIR,
     n_process: int = 1,
+    semantic: Any = None,
 ) -> CodedTables:
-    """Segment and code answers with the codebook's rules (plus a learnt ``model`` when given;
-    ``human_codings`` win over the machine on the answers they cover).
+    """Segment and code answers with the codebook's rules (plus a learnt ``model`` and a
+    ``semantic`` coder when given, objects or saved files; ``human_codings`` win over the
+    machine on the answers they cover).
 
     ``responses``: the ``responses`` table of :func:`ingest` (or its whole result). Returns
     ``CodedTables``: ``responses``, ``segments``, ``codings`` (one row per segment, code and
     coder, with its evidence), ``expectations`` (who expects what of whom), ``rejected``,
-    ``run_info`` (what ran, with which versions), ``summary``.
+    ``run_info`` (what ran, with which versions), ``summary``, ``suggestions`` (the review queue).
     """
-    from .coding import code_responses, load_model
+    from .coding import code_responses, load_model, load_semantic
     from .core.io import coded_tables, read_human_codings
 
     rejected, summary = None, None
@@ -71,12 +73,64 @@ def code(
         rejected, summary, responses = responses.rejected, responses.summary, responses.responses
     if isinstance(model, (str, Path)):
         model = load_model(model)
+    if isinstance(semantic, (str, Path)):
+        semantic = load_semantic(semantic, codebook=codebook)
     if isinstance(human_codings, (str, Path)):
         human_codings = read_human_codings(human_codings)
     result = code_responses(responses, codebook=codebook, model=model, human_codings=human_codings,
-                            cache_dir=cache_dir, n_process=n_process)
+                            cache_dir=cache_dir, n_process=n_process, semantic=semantic)
     return coded_tables(responses, result.segments, result.codings, result.expectations, rejected,
-                        result.run_info, summary)
+                        result.run_info, summary, result.suggestions)
+
+
+def review_export(coded: CodedTables | str | Path, path: str | Path, *, limit: int | None = None,
+                  codebook: str | Path | None = None) -> Path:
+    """Write the review queue of a coded folder (or ``CodedTables``) as an XLSX for reviewers:
+    what the machine did not decide alone, least certain first, with an « oui / non » column."""
+    from .coding import review_table, write_review_xlsx
+    from .core.codebook import load_codebook
+    from .core.io import read_coded as read
+
+    if isinstance(coded, (str, Path)):
+        coded = read(coded)
+    queue = review_table(coded.codings, coded.responses, codebook=load_codebook(codebook),
+                         suggestions=coded.suggestions)
+    return write_review_xlsx(queue, path, limit=limit)
+
+
+def review_import(path: str | Path, coded: CodedTables | str | Path, *, coder: str = "relecture",
+                  codebook: str | Path | None = None) -> pd.DataFrame:
+    """The decisions of a filled review XLSX as human codings (``response_id, coder, code``) of
+    the reviewed answers: the machine's codes, plus those accepted, minus those rejected."""
+    from .coding import read_review_xlsx, review_codings
+    from .core.codebook import load_codebook
+    from .core.io import read_coded as read
+
+    if isinstance(coded, (str, Path)):
+        coded = read(coded)
+    decisions = read_review_xlsx(path, codes=load_codebook(codebook).ids())
+    return review_codings(decisions, coded.codings, coder=coder)
+
+
+def calibrate_semantic(coded: CodedTables | str | Path, human_codings: pd.DataFrame | str | Path, *,
+                       codebook: str | Path | None = None, cache_dir: str | Path | None = config.CACHE_DIR) -> Any:
+    """A semantic coder whose per-code thresholds are calibrated on the human-coded answers of
+    ``coded``, keeping at least the rules' precision (save it with ``coding.save_semantic``)."""
+    from .coding import fit_from_human_coding
+    from .core.io import read_coded as read
+    from .core.io import read_human_codings
+    from .evaluation import response_labels
+
+    if isinstance(coded, (str, Path)):
+        coded = read(coded)
+    if isinstance(human_codings, (str, Path)):
+        human_codings = read_human_codings(human_codings)
+    codings = coded.codings
+    rules = codings[codings["source"] == "rule"]
+    ids = coded.responses["response_id"].astype(str).tolist()
+    baseline = response_labels(rules, ids, sorted(set(rules["code"])))
+    return fit_from_human_coding(coded.responses, human_codings, codebook=codebook, cache_dir=cache_dir,
+                                 baseline=baseline)
 
 
 def agree(

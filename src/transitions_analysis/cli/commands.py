@@ -65,6 +65,9 @@ def add_code_arguments(parser: argparse.ArgumentParser) -> None:
                         help="modèle appris (.skops) dont les codages s'ajoutent à ceux des règles")
     parser.add_argument("--no-model", action="store_true",
                         help="règles seulement : pas de modèle appris sur le codage humain")
+    parser.add_argument("--semantic", metavar="FICHIER.json", default=None,
+                        help="codeur sémantique calibré (calibrate-semantic) : ses codes sûrs s'ajoutent, les autres "
+                             "vont à la file de relecture (suggestions.csv) ; l'analyse utilise alors fr_core_news_md")
     parser.add_argument("--human-codings", metavar="FICHIER", default=None,
                         help="codage humain (response_id, coder, code) dont apprend le modèle et qui l'emporte "
                              "sur la machine (défaut : human_codings.csv à côté des entrées ou dans leur dossier parent)")
@@ -80,7 +83,7 @@ def run_code(args: argparse.Namespace) -> int:
     out = refuse_raw(args.out)
     tables = code_inputs(args.inputs, out, codebook=args.codebook, model_path=args.model, use_model=not args.no_model,
                          human_codings=args.human_codings, cache=not args.no_cache, n_process=args.n_process,
-                         progress=sys.stderr.isatty())
+                         progress=sys.stderr.isatty(), semantic_path=args.semantic)
     log.info("codage écrit dans %s : %d réponses, %d codages", out, len(tables.responses), len(tables.codings))
     return 0
 
@@ -244,4 +247,85 @@ def run_import_qdc(args: argparse.Namespace) -> int:
     write_codebook_yaml(result.codebook, out, header=header)
     load_codebook(out)
     log.info("Codebook YAML écrit : %s (%d codes)", out, len(result.codebook["codes"]))
+    return 0
+
+
+# --------------------------------------------------------------------------- review loop
+
+
+def add_review_export_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``transitions-analysis review-export``."""
+    parser.add_argument("coding_dir", metavar="DOSSIER", help="dossier de sortie de « transitions-analysis code »")
+    parser.add_argument("--out", required=True, metavar="FICHIER.xlsx", help="classeur de relecture à écrire")
+    parser.add_argument("--max", type=int, default=None, metavar="N", help="seulement les N suggestions les moins sûres")
+    parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML (défaut : celui du paquet)")
+
+
+def run_review_export(args: argparse.Namespace) -> int:
+    """Write the review queue of a coded folder as XLSX. Returns 0."""
+    from ..api import review_export
+    from ..core.io import refuse_raw
+
+    refuse_raw(args.out)
+    if args.max is not None and args.max < 1:
+        raise InputError("--max doit être au moins 1")
+    path = review_export(args.coding_dir, args.out, limit=args.max, codebook=args.codebook)
+    log.info("file de relecture écrite : %s (remplir la colonne « décision » : oui / non)", path)
+    return 0
+
+
+def add_review_import_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``transitions-analysis review-import``."""
+    parser.add_argument("review", metavar="FICHIER.xlsx", help="classeur de relecture rempli (review-export)")
+    parser.add_argument("--coded", required=True, metavar="DOSSIER", help="le dossier codé dont vient la file")
+    parser.add_argument("--out", required=True, metavar="FICHIER.csv",
+                        help="codage humain à écrire (response_id, coder, code), à passer à code --human-codings")
+    parser.add_argument("--append", metavar="FICHIER", default=None,
+                        help="codage humain existant auquel ajouter les réponses relues (elles le remplacent sur ces réponses)")
+    parser.add_argument("--coder", default="relecture", metavar="NOM", help="nom du codeur des décisions (défaut : relecture)")
+    parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML (défaut : celui du paquet)")
+
+
+def run_review_import(args: argparse.Namespace) -> int:
+    """Read a filled review XLSX and write it as human codings. Returns 0."""
+    import pandas as pd
+
+    from ..api import review_import
+    from ..core.io import read_human_codings, refuse_raw, write_table
+
+    out = refuse_raw(args.out)
+    reviewed = review_import(args.review, args.coded, coder=args.coder, codebook=args.codebook)
+    if args.append:
+        before = read_human_codings(args.append)
+        if "response_id" in before.columns:
+            before = before[~before["response_id"].isin(set(reviewed["response_id"]))]
+        reviewed = pd.concat([before, reviewed], ignore_index=True)
+    write_table(reviewed, out)
+    log.info("codage humain écrit : %s (%d réponses) ; recodez avec --human-codings %s",
+             out, reviewed["response_id"].nunique(), out)
+    return 0
+
+
+def add_calibrate_semantic_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``transitions-analysis calibrate-semantic``."""
+    parser.add_argument("coding_dir", metavar="DOSSIER", help="dossier codé (code) dont des réponses sont codées à la main")
+    parser.add_argument("--human-codings", required=True, metavar="FICHIER", help="codage humain (response_id, coder, code)")
+    parser.add_argument("--out", required=True, metavar="FICHIER.json", help="codeur sémantique calibré à écrire")
+    parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML (défaut : celui du paquet)")
+
+
+def run_calibrate_semantic(args: argparse.Namespace) -> int:
+    """Calibrate the semantic coder's thresholds on a human coding and save it. Returns 0."""
+    import math
+
+    from ..api import calibrate_semantic
+    from ..coding import save_semantic
+    from ..core.io import refuse_raw
+
+    out = refuse_raw(args.out)
+    model = calibrate_semantic(args.coding_dir, args.human_codings, codebook=args.codebook)
+    save_semantic(model, out)
+    sure = [c for c, t in model.thresholds_.items() if math.isfinite(t)]
+    log.info("codeur sémantique calibré sur %d réponses : seuil sûr pour %d code(s) sur %d (%s) ; écrit dans %s",
+             model.n_training_units_, len(sure), len(model.codes_), ", ".join(sure) or "aucun", out)
     return 0

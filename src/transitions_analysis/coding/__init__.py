@@ -5,17 +5,21 @@
   (negation and expectation cues);
 - :mod:`.expectations` - who expects what of whom (``from_role`` -> ``to_role``);
 - :mod:`.learn` - the learning coder (scikit-learn estimators learnt from human coding);
-- :mod:`.combine` - human codings win; the review table of machine suggestions;
+- :mod:`.semantic` - the semantic coder (word vectors against the codebook's own words);
+- :mod:`.combine` - human codings win; the review queue of what the machine did not decide;
+- :mod:`.review` - the review loop: the queue as XLSX, the filled file back as human codings;
 - :mod:`.codings` - the codings table, typed and sorted.
 """
 
 from .codings import codings_table
-from .combine import combine_codings, review_table
+from .combine import combine_codings, review_table, suggestions_table
 from .cues import Cues, load_cues, parse_cues
 from .engine import CodingResult, code_responses, human_codings_table
 from .expectations import build_expectations, detect_expectations, question_roles
 from .learn import LearningCoder, ThresholdedOneVsRest, human_labels, load_model, save_model, train_from_human_coding, training_table
+from .review import read_review_xlsx, review_codings, write_review_xlsx
 from .rules import DocAnalysis, Match, RuleCoder, rule_codings
+from .semantic import SemanticCoder, fit_from_human_coding, load_semantic, save_semantic
 
 __all__ = [
     "CodingResult",
@@ -24,21 +28,29 @@ __all__ = [
     "LearningCoder",
     "Match",
     "RuleCoder",
+    "SemanticCoder",
     "ThresholdedOneVsRest",
     "build_expectations",
     "code_responses",
     "codings_table",
     "combine_codings",
     "detect_expectations",
+    "fit_from_human_coding",
     "human_codings_table",
     "human_labels",
     "load_cues",
     "load_model",
+    "load_semantic",
     "parse_cues",
     "question_roles",
+    "read_review_xlsx",
+    "review_codings",
     "review_table",
     "rule_codings",
     "save_model",
+    "save_semantic",
+    "suggestions_table",
     "train_from_human_coding",
     "training_table",
+    "write_review_xlsx",
 ]

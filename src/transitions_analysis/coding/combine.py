@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
 from ..core import schema
@@ -53,47 +52,86 @@ def combine_codings(
     return codings_table(pd.concat([machine[keep], human], ignore_index=True))
 
 
-def review_table(codings: pd.DataFrame, responses: pd.DataFrame | None = None, *, codebook=None) -> pd.DataFrame:
-    """Machine suggestions to review in a notebook, least certain first.
+def suggestions_table(rows: dict[str, list] | pd.DataFrame, *, human_seen: Iterable[str] = ()) -> pd.DataFrame:
+    """The review queue's machine suggestions (schema.SUGGESTIONS) from rows, without the
+    responses a human already coded, sorted least certain first (smallest ``|margin|``)."""
+    df = pd.DataFrame(rows) if not isinstance(rows, pd.DataFrame) else rows.copy()
+    if df.empty:
+        return schema.empty(schema.Suggestions)
+    df = df[~df["response_id"].isin(set(human_seen))]
+    df = schema.validate(df[list(schema.SUGGESTIONS)], schema.Suggestions)
+    order = df.assign(_abs=df["margin"].abs()).sort_values(["_abs", "response_id", "segment_id", "code", "source"],
+                                                           kind="stable")
+    return order.drop(columns="_abs").reset_index(drop=True)
 
-    One row per (segment, code) suggested by the rules and/or the model on responses no human
-    coded. Columns: ``response_id, segment_id, code, label, sources`` (``rule``, ``model`` or
-    ``rule+model``), ``rule_score``, ``model_score``, ``negated``, ``certainty``, ``evidence``,
-    ``text`` (the whole answer when ``responses`` is given), ``decision`` (empty, for the
-    reviewer: ``oui`` / ``non``).
 
-    ``certainty`` is the highest score of the sources that agree, halved when the evidence is
-    negated, and lowered by 0.25 when only one of two available coders (rules, model) suggests
-    the code - the disagreements and weak single-source suggestions come first.
+#: Columns of :func:`review_table`.
+REVIEW_COLUMNS: tuple[str, ...] = ("response_id", "segment_id", "code", "label", "source", "score", "certainty",
+                                   "evidence", "segment", "text", "decision")
+
+
+def review_table(
+    codings: pd.DataFrame,
+    responses: pd.DataFrame | None = None,
+    *,
+    codebook=None,
+    suggestions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The review queue, least certain first: what the machine could not decide alone.
+
+    Machine suggestions above their code's calibrated threshold are codes (in ``codings``); the
+    queue holds the rest, on responses no human coded:
+
+    - the ``suggestions`` (schema.SUGGESTIONS) of a machine coder below its threshold;
+    - the rule matches under a negation (« pas de coopération »): coded and flagged, a person
+      decides (margin 0).
+
+    Columns (:data:`REVIEW_COLUMNS`): ``certainty`` is the margin over the code's threshold, in
+    standard deviations of that code's scores (negative below the threshold); rows are sorted by
+    its absolute value, the closest to the threshold (the least certain) first. ``evidence`` is
+    the matched text or the closest words, ``segment`` the segment's text, ``text`` the whole
+    answer (when ``responses`` is given), ``decision`` is empty for the reviewer (oui / non).
     """
     codings = schema.validate(codings, schema.Codings)
     human_rids = set(codings.loc[codings["source"] == schema.SOURCE_HUMAN, "response_id"])
-    machine = codings[codings["source"].isin(MACHINE_SOURCES) & ~codings["response_id"].isin(human_rids)].copy()
-    columns = ["response_id", "segment_id", "code", "label", "sources", "rule_score", "model_score",
-               "negated", "certainty", "evidence", "text", "decision"]
-    if machine.empty:
-        return pd.DataFrame(columns=columns)
-    keys = ["response_id", "segment_id", "code"]
-    table = machine.groupby(keys, sort=True).agg(
-        sources=("source", lambda s: "+".join(sorted(set(s)))),
-        negated=("negated", "any"),
-        evidence=("evidence", "first"),
-    )
-    scores = machine.pivot_table(index=keys, columns="source", values="score", aggfunc="max")
-    scores = scores.reindex(columns=list(MACHINE_SOURCES)).rename(columns=lambda s: f"{s}_score")
-    table = table.join(scores).reset_index()
-    both_available = machine["source"].nunique() > 1
-    best = table[["rule_score", "model_score"]].max(axis=1)
-    single = ~table["sources"].str.contains("+", regex=False)
-    table["certainty"] = (best * np.where(table["negated"], 0.5, 1.0) - np.where(single & both_available, 0.25, 0.0)).clip(lower=0).round(4)
-    labels = {}
-    if codebook is not None:
-        labels = {c.id: c.label for c in codebook.codes}
+    negated = codings[codings["source"].isin(MACHINE_SOURCES) & codings["negated"].astype(bool)
+                      & ~codings["response_id"].isin(human_rids)]
+    parts = []
+    if len(negated):
+        parts.append(pd.DataFrame({
+            "response_id": negated["response_id"].to_numpy(), "segment_id": negated["segment_id"].to_numpy(),
+            "code": negated["code"].to_numpy(), "source": negated["source"].to_numpy(),
+            "score": negated["score"].to_numpy(dtype=float), "certainty": 0.0,
+            "evidence": negated["evidence"].to_numpy(),
+        }))
+    if suggestions is not None and len(suggestions):
+        sug = schema.validate(suggestions, schema.Suggestions)
+        sug = sug[~sug["response_id"].isin(human_rids)]
+        parts.append(pd.DataFrame({
+            "response_id": sug["response_id"].to_numpy(), "segment_id": sug["segment_id"].to_numpy(),
+            "code": sug["code"].to_numpy(), "source": sug["source"].to_numpy(),
+            "score": sug["score"].to_numpy(dtype=float), "certainty": sug["margin"].to_numpy(dtype=float),
+            "evidence": sug["evidence"].to_numpy(),
+        }))
+    if not parts:
+        return pd.DataFrame(columns=list(REVIEW_COLUMNS))
+    table = pd.concat(parts, ignore_index=True)
+    table["certainty"] = table["certainty"].astype(float).round(4)
+    labels = {c.id: c.label for c in codebook.codes} if codebook is not None else {}
     table["label"] = table["code"].map(lambda c: labels.get(c, c))
-    if responses is not None:
-        texts = responses.set_index("response_id")["text"]
-        table["text"] = table["response_id"].map(texts)
-    else:
-        table["text"] = ""
+    texts = responses.set_index("response_id")["text"].astype(str) if responses is not None else None
+    table["text"] = table["response_id"].map(texts).fillna("") if texts is not None else ""
+    table["segment"] = [_segment_text(sid, texts) for sid in table["segment_id"]]
     table["decision"] = ""
-    return table.sort_values(["certainty", "response_id", "segment_id", "code"], kind="stable")[columns].reset_index(drop=True)
+    table = table.assign(_abs=table["certainty"].abs()).sort_values(
+        ["_abs", "response_id", "segment_id", "code", "source"], kind="stable")
+    return table[list(REVIEW_COLUMNS)].reset_index(drop=True)
+
+
+def _segment_text(segment_id: str, texts: pd.Series | None) -> str:
+    """The text of ``<response_id>-<start>-<end>`` cut from its answer ('' when unknown)."""
+    if texts is None or not segment_id:
+        return ""
+    rid, start, end = str(segment_id).rsplit("-", 2)
+    text = texts.get(rid)
+    return "" if text is None else text[int(start):int(end)]

@@ -26,13 +26,13 @@ from .. import config
 from ..core import schema
 from ..core.cache import DiskCache, text_key
 from ..core.codebook import Codebook, load_codebook
-from ..core.errors import InputError
+from ..core.errors import MSG_SEMANTIC_PIPELINE, InputError
 from ..core.ids import make_segment_id
 from ..core.nlp import load_nlp, nlp_fingerprint, parse_texts
-from ..core.schema import RULE_CODER, SOURCE_HUMAN, SOURCE_RULE
+from ..core.schema import RULE_CODER, SEMANTIC_CODER, SOURCE_HUMAN, SOURCE_RULE, SOURCE_SEMANTIC
 from ..segmentation import MIN_SEGMENT_CHARS, SHORT_ANSWER_CHARS, segment_bounds, segments_frame
 from .codings import codings_table
-from .combine import combine_codings
+from .combine import combine_codings, suggestions_table
 from .cues import Cues, load_cues
 from .expectations import build_expectations, find_text_expectations, question_roles
 from .rules import RuleCoder
@@ -49,23 +49,36 @@ class CodingResult:
     expectations: pd.DataFrame
     run_info: dict[str, Any]
     stats: dict[str, int] = field(default_factory=dict)
+    suggestions: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.Suggestions))
 
 
-def _analyse_texts(texts: list[str], *, nlp, coder: RuleCoder, n_process: int, cache_dir, progress: bool, stats: dict) -> list[dict]:
-    """Parse, segment, rule-code and find text expectations of distinct ``texts`` (JSON-able results)."""
+def _analyse_texts(texts: list[str], *, nlp, coder: RuleCoder, n_process: int, cache_dir, progress: bool, stats: dict,
+                   semantic=None) -> list[dict]:
+    """Parse, segment, rule-code, score semantically (when ``semantic`` is given) and find text
+    expectations of distinct ``texts`` (JSON-able results)."""
     docs = parse_texts(texts, nlp=nlp, n_process=n_process, cache_dir=cache_dir, progress=progress, stats=stats)
     results = []
     for doc in docs:
         bounds = segment_bounds(doc)
         analysis = coder.analyse(doc, bounds)
-        results.append(
-            {
-                "b": [list(b) for b in bounds],
-                "c": [[m.segment, m.code, m.start, m.end, m.score, m.negated] for m in analysis.best_codings()],
-                "e": [[e.segment, e.to_role, e.start, e.end] for e in find_text_expectations(analysis, coder)],
-            }
-        )
+        result = {
+            "b": [list(b) for b in bounds],
+            "c": [[m.segment, m.code, m.start, m.end, m.score, m.negated] for m in analysis.best_codings()],
+            "e": [[e.segment, e.to_role, e.start, e.end] for e in find_text_expectations(analysis, coder)],
+        }
+        if semantic is not None:
+            result["s"] = [[s.unit, s.code, s.score, s.margin, s.accepted, list(s.words), s.start, s.end]
+                           for s in semantic.suggest(doc, bounds)]
+        results.append(result)
     return results
+
+
+def _check_vectors(nlp, semantic) -> None:
+    """The semantic coder needs the pipeline's word vectors, of the width it was fitted with."""
+    width = nlp.vocab.vectors.shape[1] if len(nlp.vocab.vectors.shape) > 1 else 0
+    if width != len(semantic.center_):
+        raise InputError(MSG_SEMANTIC_PIPELINE.format(model=nlp_fingerprint(nlp).split("|")[0], width=width,
+                                                      expected=len(semantic.center_)))
 
 
 def human_codings_table(human_codings: pd.DataFrame, responses: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
@@ -126,24 +139,34 @@ def code_responses(
     n_process: int = 1,
     progress: bool = True,
     cues: Cues | str | Path | None = None,
+    semantic=None,
 ) -> CodingResult:
     """Segment and code ``responses`` (schema.RESPONSES).
 
-    Returns segments (schema.SEGMENTS), codings (schema.CODINGS: rules, then the model's and the
-    humans' when given) and expectations (schema.EXPECTATIONS), plus ``run_info`` for run.json.
-    ``cache_dir=None`` disables every cache.
+    Returns segments (schema.SEGMENTS), codings (schema.CODINGS: rules, then the model's, the
+    semantic coder's and the humans' when given) and expectations (schema.EXPECTATIONS), plus
+    ``run_info`` for run.json and ``suggestions`` (schema.SUGGESTIONS): what a machine coder
+    scored below its code's threshold, the review queue. ``semantic``: a fitted
+    :class:`~transitions_analysis.coding.semantic.SemanticCoder`; it reads the word vectors of
+    ``nlp``, which must be the pipeline it was fitted with (``fr_core_news_md``): one parse
+    serves the rules and the vectors. ``cache_dir=None`` disables every cache.
     """
     responses = schema.validate(responses, schema.Responses)
     codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     cues = cues if isinstance(cues, Cues) else load_cues(cues)
-    nlp = nlp if nlp is not None else load_nlp()
+    if nlp is None:  # the semantic coder reads vectors: then one md parse serves everything
+        nlp = load_nlp(semantic.model) if semantic is not None else load_nlp()
     coder = RuleCoder(codebook, cues=cues)
+    if semantic is not None:
+        _check_vectors(nlp, semantic)
     rids = responses["response_id"].astype(str).tolist()
     texts = responses["text"].fillna("").astype(str).tolist()
 
     # 1. one analysis per distinct text, from the results cache or computed
     unique = list(dict.fromkeys(texts))
     salt = f"{nlp_fingerprint(nlp)}|{coder.fingerprint}|{SHORT_ANSWER_CHARS}|{MIN_SEGMENT_CHARS}"
+    if semantic is not None:
+        salt += f"|semantic={semantic.fingerprint}"
     keys = [text_key(salt, t) for t in unique]
     stats: dict[str, int] = {"unique_texts": len(unique)}
     store = DiskCache(cache_dir, "coding") if cache_dir is not None else None
@@ -153,7 +176,7 @@ def code_responses(
         todo = [i for i, k in enumerate(keys) if k not in found]
         if todo:
             computed = _analyse_texts([unique[i] for i in todo], nlp=nlp, coder=coder, n_process=n_process,
-                                      cache_dir=cache_dir, progress=progress, stats=stats)
+                                      cache_dir=cache_dir, progress=progress, stats=stats, semantic=semantic)
             new = [(keys[i], r) for i, r in zip(todo, computed)]
             found.update(new)
             if store:
@@ -167,6 +190,8 @@ def code_responses(
     seg_bounds = [[tuple(b) for b in by_text[t]["b"]] for t in texts]
     segments = segments_frame(rids, texts, seg_bounds)
     rule_rows: dict[str, list] = {k: [] for k in schema.CODINGS}
+    sem_rows: dict[str, list] = {k: [] for k in schema.CODINGS}
+    queue_rows: dict[str, list] = {k: [] for k in schema.SUGGESTIONS}
     exp_rows = []
     for rid, text in zip(rids, texts):
         res = by_text[text]
@@ -182,15 +207,33 @@ def code_responses(
             rule_rows["negated"].append(negated)
         for seg, role, start, end in res["e"]:
             exp_rows.append((make_segment_id(rid, b[seg][0], b[seg][1]), rid, role, start, end))
+        for seg, code, score, margin, accepted, words, start, end in res.get("s", ()):
+            seg_id = make_segment_id(rid, b[seg][0], b[seg][1])
+            if accepted:
+                for key, value in (("segment_id", seg_id), ("response_id", rid), ("code", code),
+                                   ("score", min(max(score, 0.0), 1.0)), ("start", start), ("end", end),
+                                   ("evidence", text[start:end]), ("negated", False)):
+                    sem_rows[key].append(value)
+            else:
+                for key, value in (("segment_id", seg_id), ("response_id", rid), ("code", code),
+                                   ("source", SOURCE_SEMANTIC), ("score", score), ("margin", margin),
+                                   ("start", start), ("end", end), ("evidence", ", ".join(words))):
+                    queue_rows[key].append(value)
     n = len(rule_rows["code"])
     rule_rows["source"], rule_rows["coder"] = [SOURCE_RULE] * n, [RULE_CODER] * n
     rule_codings = codings_table(rule_rows)
+    n = len(sem_rows["code"])
+    sem_rows["source"], sem_rows["coder"] = [SOURCE_SEMANTIC] * n, [SEMANTIC_CODER] * n
+    semantic_codings = codings_table(sem_rows) if n else None
     text_exp = pd.DataFrame(exp_rows, columns=["segment_id", "response_id", "to_role", "start", "end"])
 
     # 3. learnt model, humans, expectations
     model_codings = None
     if model is not None:
         model_codings = schema.validate(model.predict_codings(segments), schema.Codings, table="codings (modèle)")
+    if semantic_codings is not None:
+        model_codings = semantic_codings if model_codings is None else pd.concat([model_codings, semantic_codings],
+                                                                                 ignore_index=True)
     human = human_codings_table(human_codings, responses, segments) if human_codings is not None else None
     seen = None
     if human_codings is not None and "response_id" in human_codings.columns:
@@ -200,6 +243,8 @@ def code_responses(
     expectations, exp_codings = build_expectations(responses, segments, base, text_exp, roles)
     codings = combine_codings(pd.concat([rule_codings, exp_codings], ignore_index=True), model_codings, human,
                               human_seen=seen)
+    suggestions = suggestions_table(queue_rows, human_seen=set(codings.loc[codings["source"] == SOURCE_HUMAN, "response_id"])
+                                    | (seen or set()))
 
     import spacy
 
@@ -217,6 +262,8 @@ def code_responses(
         "cues_hash": cues.hash,
         "model_used": model is not None,
         "model": _describe_model(model),
+        "semantic_used": semantic is not None,
+        "semantic": _describe_semantic(semantic),
         "human_codings_used": human is not None and len(human) > 0,
         "segmentation": {"short_answer_chars": SHORT_ANSWER_CHARS, "min_segment_chars": MIN_SEGMENT_CHARS},
         "counts": {
@@ -225,11 +272,25 @@ def code_responses(
             "codings": int(len(codings)),
             "codings_by_source": {k: int(v) for k, v in sorted(codings["source"].value_counts().items())},
             "expectations": int(len(expectations)),
+            "suggestions": int(len(suggestions)),
         },
     }
     log.info("codage : %d réponses, %d segments, %d codages, %d attentes (%d texte(s) déjà en cache)",
              len(responses), len(segments), len(codings), len(expectations), stats.get("coding_cache", 0))
-    return CodingResult(segments, codings, expectations, run_info, stats)
+    return CodingResult(segments, codings, expectations, run_info, stats, suggestions)
+
+
+def _describe_semantic(semantic) -> dict | None:
+    """What run.json records of the semantic coder: its vectors, thresholds (null: it abstains)."""
+    if semantic is None:
+        return None
+    return {
+        "type": type(semantic).__name__,
+        "vectors": semantic.vectors_,
+        "codebook_hash": semantic.codebook_hash_,
+        "thresholds": {c: (round(float(v), 4) if v != float("inf") else None) for c, v in semantic.thresholds_.items()},
+        "training_units": int(semantic.n_training_units_),
+    }
 
 
 def _describe_model(model) -> dict | None:

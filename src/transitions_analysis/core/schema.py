@@ -51,12 +51,14 @@ CONTRACT_CODES: tuple[str, ...] = PRINCIPLES + ACTOR_CODES + (EXPECTATION_CODE,)
 SOURCE_HUMAN = "human"
 SOURCE_RULE = "rule"
 SOURCE_MODEL = "model"
-MACHINE_SOURCES: tuple[str, ...] = (SOURCE_RULE, SOURCE_MODEL)
+SOURCE_SEMANTIC = "semantic"
+MACHINE_SOURCES: tuple[str, ...] = (SOURCE_RULE, SOURCE_MODEL, SOURCE_SEMANTIC)
 SOURCES: tuple[str, ...] = (SOURCE_HUMAN,) + MACHINE_SOURCES
 RULE_CODER = "rules"
 MODEL_CODER = "model"
+SEMANTIC_CODER = "semantic"
 #: source -> coder name given to machine codings (a human coding keeps its coder's pseudonym).
-MACHINE_CODERS: dict[str, str] = {SOURCE_RULE: RULE_CODER, SOURCE_MODEL: MODEL_CODER}
+MACHINE_CODERS: dict[str, str] = {SOURCE_RULE: RULE_CODER, SOURCE_MODEL: MODEL_CODER, SOURCE_SEMANTIC: SEMANTIC_CODER}
 
 BASES: tuple[str, ...] = ("question", "text")
 _TRUE = frozenset({"true", "1", "vrai", "yes", "oui"})
@@ -125,13 +127,32 @@ class Codings(_Table):
     segment_id: Series[str] = pa.Field(description="segment codé (vide pour un codage humain au niveau de la réponse)")
     response_id: Series[str] = pa.Field(description="réponse d'origine")
     code: Series[str] = pa.Field(description="identifiant du code du codebook (principle.*, actor.*, expectation, outcome.*)")
-    source: Series[str] = pa.Field(isin=list(SOURCES), description="human, rule ou model")
-    score: Series[float] = pa.Field(nullable=True, description="certitude dans [0, 1] (1 pour human ; probabilité pour model)")
+    source: Series[str] = pa.Field(isin=list(SOURCES), description="human, rule, model ou semantic")
+    score: Series[float] = pa.Field(nullable=True, description="certitude dans [0, 1] (1 pour human ; probabilité pour model ; similarité pour semantic)")
     start: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="début de la preuve dans le texte de la réponse")
     end: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="fin (exclue) de la preuve ; evidence == réponse[start:end]")
     evidence: Series[str] = pa.Field(description="texte exact qui justifie le code")
     negated: Series[bool] = pa.Field(description="True si le motif est dans une négation (« pas de coopération ») : signalé, pas caché")
-    coder: Series[str] = pa.Field(description="codeur : nom pseudonyme de l'humain, 'rules' ou 'model'")
+    coder: Series[str] = pa.Field(description="codeur : nom pseudonyme de l'humain, 'rules', 'model' ou 'semantic'")
+
+
+class Suggestions(_Table):
+    """Machine suggestions below their code's threshold: the review queue (``suggestions.csv``).
+
+    Not codes: nothing in the synthesis reads them. A person accepts or rejects them (review loop)."""
+
+    class Config:
+        name = "suggestions"
+
+    segment_id: Series[str] = pa.Field(description="segment concerné")
+    response_id: Series[str] = pa.Field(description="réponse d'origine")
+    code: Series[str] = pa.Field(description="code suggéré")
+    source: Series[str] = pa.Field(isin=list(MACHINE_SOURCES), description="codeur qui suggère (semantic, rule...)")
+    score: Series[float] = pa.Field(nullable=True, description="score du codeur")
+    margin: Series[float] = pa.Field(description="écart au seuil du code, en écarts-types des scores (négatif : sous le seuil)")
+    start: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="début du mot le plus proche dans la réponse")
+    end: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, description="fin (exclue) de ce mot")
+    evidence: Series[str] = pa.Field(description="les mots les plus proches du code, séparés par des virgules")
 
 
 class Expectations(_Table):
@@ -165,6 +186,7 @@ TABLES: dict[str, type[_Table]] = {
     "segments": Segments,
     "codings": Codings,
     "expectations": Expectations,
+    "suggestions": Suggestions,
 }
 
 
@@ -183,6 +205,7 @@ REJECTED = columns(Rejected)
 SEGMENTS = columns(Segments)
 CODINGS = columns(Codings)
 EXPECTATIONS = columns(Expectations)
+SUGGESTIONS = columns(Suggestions)
 HUMAN_CODINGS = {"response_id": "réponse codée (ou segment_id pour un codage par segment)", **columns(HumanCodings)}
 
 

@@ -33,7 +33,7 @@ from ..config import VERSION
 from ..core.codebook import Code, Codebook, as_codebook
 from ..core.errors import InputError, QDAError
 from ..core.io import read_coded, refuse_raw
-from ..core.schema import MACHINE_CODERS, MODEL_CODER, RULE_CODER
+from ..core.schema import MACHINE_CODERS, MODEL_CODER, RULE_CODER, SEMANTIC_CODER
 from .codes import compose_description, make_guid
 from .schemas import NS_CODEBOOK, NS_PROJECT, schema_errors
 
@@ -44,6 +44,7 @@ ZIP_DATE_TIME = (2021, 1, 1, 0, 0, 0)
 MACHINE_USERS: dict[str, str] = {
     RULE_CODER: "transitions-analysis (règles)",
     MODEL_CODER: "transitions-analysis (modèle)",
+    SEMANTIC_CODER: "transitions-analysis (sémantique)",
 }
 # response column -> variable name shown in the QDA tool (all of type Text)
 SOURCE_VARIABLES: tuple[tuple[str, str], ...] = (
