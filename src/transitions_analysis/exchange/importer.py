@@ -46,7 +46,7 @@ from .codes import (
     parse_description,
     split_flat_name,
 )
-from .export import MACHINE_USERS, SOURCE_VARIABLES
+from .export import CASE_VARIABLES, MACHINE_USERS, SOURCE_VARIABLES, WHOLE_RESPONSE
 from .safety import DEFAULT_LIMITS, Limits, SafeArchive, parse_xml
 from .schemas import NS_CODEBOOK, NS_PROJECT, schema_errors
 
@@ -54,7 +54,10 @@ log = logging.getLogger(__name__)
 
 OUR_RESPONSE_ID = re.compile(r"(?<![0-9A-Za-z])R[0-9a-f]{10}(?![0-9A-Za-z])")
 OUR_RESPONDENT_ID = re.compile(r"^P[0-9a-f]{8}$")
-_SCORE_LINE = re.compile(r"^(?P<code>\S+) · (?P<user>.+?)(?: · score (?P<score>\S+))?(?P<neg> · négation)?$")
+_SCORE_LINE = re.compile(
+    r"^(?P<code>\S+) · (?P<user>.+?)(?: · score (?P<score>\S+))?(?P<neg> · négation)?"
+    r"(?P<whole> · " + re.escape(WHOLE_RESPONSE) + r")?$"
+)
 _MACHINE_CODERS = {name: coder for coder, name in MACHINE_USERS.items()}
 _CODER_SOURCE = {coder: source for source, coder in MACHINE_CODERS.items()}
 _SHOWN_MAX = 15
@@ -237,15 +240,17 @@ def _crlf_mapper(text: str, spans: list[tuple[int, int, str]]) -> tuple[bool, An
     return use_norm, to_raw
 
 
-def _decode(data: bytes, name: str, report: Report, where: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        report.add(f"{where} : texte de « {name} » précédé d'une marque d'ordre d'octets (BOM), retirée", level=logging.INFO)
+def _decode(data: bytes, name: str, report: Report, where: str) -> tuple[str, bool]:
+    """The text of a source file and whether it began with a UTF-8 BOM (removed; QualCoder writes
+    one before every text, so the caller reports them once, together)."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if bom:
         data = data[3:]
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), bom
     except UnicodeDecodeError:
         report.add(f"{where} : texte de « {name} » non UTF-8, lu en Windows-1252")
-        return data.decode("cp1252", errors="replace")
+        return data.decode("cp1252", errors="replace"), bom
 
 
 class _Texts:
@@ -256,6 +261,7 @@ class _Texts:
         self.report = report
         self.where = where
         self.members = {n.replace("\\", "/").casefold(): n for n in archive.names}
+        self.with_bom: dict[str, None] = {}  # sources whose text file began with a BOM (ordered set)
 
     def member(self, file_name: str) -> str | None:
         key = file_name.replace("\\", "/").casefold()
@@ -286,7 +292,22 @@ class _Texts:
         member = self.member(rest.lstrip("/"))
         if member is None:
             return None, "missing_text", f"fichier texte {ref} absent de l'archive"
-        return _decode(self.archive.read(member), name, self.report, self.where), "", ""
+        text, bom = _decode(self.archive.read(member), name, self.report, self.where)
+        if bom:
+            self.with_bom[name] = None
+        return text, "", ""
+
+    def report_bom(self) -> None:
+        """One line for all the text files that began with a byte order mark (QualCoder writes one
+        before every text)."""
+        if self.with_bom:
+            names = list(self.with_bom)
+            shown = ", ".join(f"« {n} »" for n in names[:3]) + (" ..." if len(names) > 3 else "")
+            self.report.add(
+                f"{self.where} : {len(names)} texte(s) commençant par une marque d'ordre d'octets (BOM), "
+                f"retirée ; les positions comptent après elle ({shown})",
+                level=logging.INFO,
+            )
 
 
 # --------------------------------------------------------------------------- project
@@ -315,10 +336,12 @@ def _variables(el: etree._Element, variable_names: dict[str, str]) -> dict[str, 
     return out
 
 
+# response column -> slugs of the variable names that hold it: ours (a source's, then a case's:
+# « rôle du répondant »...), the column itself, and a few names other tools use
 _VARIABLE_KEYS: dict[str, tuple[str, ...]] = {
-    column: (slugify(label), slugify(column)) for column, label in SOURCE_VARIABLES
+    column: (slugify(label), slugify(column)) + tuple(slugify(case) for c, case in CASE_VARIABLES if c == column)
+    for column, label in SOURCE_VARIABLES
 }
-_VARIABLE_KEYS["territory"] += ("territoire_du_repondant",)
 _VARIABLE_KEYS["session"] += ("date_de_session", "date")
 _VARIABLE_KEYS["respondent_id"] += ("participant", "respondent")
 
@@ -433,13 +456,15 @@ def _import_project(root, archive, report: Report, *, where: str, path: Path, co
     reader.report_losses()
     responses_df = _frame(reader.responses, RESPONSES)
     segments_df, codings_df = _segments_and_codings(responses_df, reader.codings, _read_segments(segments), report, where)
-    users_df = pd.DataFrame(
-        [
-            {"guid": g, "name": reader.user_names[g], "coder": c, "codings": int((codings_df["coder"] == c).sum())}
-            for g, c in reader.users.items()
-        ],
-        columns=list(USER_COLUMNS),
-    )
+    coded_by = codings_df["coder"].value_counts()
+    users = [
+        {"guid": g, "name": reader.user_names[g], "coder": c, "codings": int(coded_by.get(c, 0))}
+        for g, c in reader.users.items()
+    ]
+    idle = [u["name"] or u["guid"] for u in users if not u["codings"]]
+    if idle:  # QualCoder's « default » owns the sources it imported; not a coder
+        report.add(f"{where} : {len(idle)} utilisateur(s) sans aucun codage, laissé(s) de côté : {_names(idle)}", level=logging.INFO)
+    users_df = pd.DataFrame([u for u in users if u["codings"]], columns=list(USER_COLUMNS))
     codes_df = pd.DataFrame(
         [
             {"guid": r.guid, "name": r.name, "path": " / ".join(r.path), "code": r.code, "matched_by": r.matched_by,
@@ -530,8 +555,9 @@ class _ProjectReader:
         return guid or None
 
     @staticmethod
-    def scores(sel: etree._Element) -> dict[tuple[str, str], tuple[float | None, bool]]:
-        """(code, coder) -> (score, negated) written by our exporter in a selection's description."""
+    def scores(sel: etree._Element) -> dict[tuple[str, str], tuple[float | None, bool, bool]]:
+        """(code, coder) -> (score, negated, response level) written by our exporter in a
+        selection's description (QualCoder keeps it as the coding's memo and writes it back)."""
         out = {}
         for line in _text_of(_kid(sel, "Description")).splitlines():
             m = _SCORE_LINE.match(line.strip())
@@ -541,7 +567,7 @@ class _ProjectReader:
                     score = float(m["score"]) if m["score"] else None
                 except ValueError:
                     score = None
-                out[(m["code"], coder)] = (score, bool(m["neg"]))
+                out[(m["code"], coder)] = (score, bool(m["neg"]), bool(m["whole"]))
         return out
 
     def response_id_for(self, name: str, guid: str) -> str:
@@ -639,8 +665,11 @@ class _ProjectReader:
                 if code is None:
                     continue
                 coder = self.coder_of(coding, sel, el, owner)
-                score, negated = known_scores.get((code, coder), (None, False))
-                self.codings.append(_Coding(rid, code, coder, start, end, evidence, score, negated))
+                score, negated, whole = known_scores.get((code, coder), (None, False, False))
+                if whole and start == 0 and text is not None and end == len(text):  # our response-level coding
+                    self.codings.append(_Coding(rid, code, coder, None, None, "", score, negated))
+                else:
+                    self.codings.append(_Coding(rid, code, coder, start, end, evidence, score, negated))
                 kept_without_text += text is None
         for coding in _kids(el, "Coding"):
             code = self.code_for(coding)
@@ -679,8 +708,10 @@ class _ProjectReader:
         }
 
     def report_losses(self) -> None:
-        """One line per kind of loss: unknown users, codings without user, unknown codes."""
+        """One line per kind of loss or tolerance: unknown users, codings without user, unknown
+        codes, text files with a BOM."""
         where = self.where
+        self.texts.report_bom()
         if self.unknown_users:
             self.report.add(f"{where} : {len(self.unknown_users)} utilisateur(s) absent(s) de <Users>, leur GUID sert de codeur : {_names(sorted(self.unknown_users))}")
         if self.no_user:
