@@ -23,9 +23,9 @@ COMMANDS: dict[str, str] = {
     "agree": "accord entre codeurs (alpha de Krippendorff, kappas)",
     "report": "du fichier brut au rapport : ingestion, codage, synthèse, figures",
     "export-qdpx": "exporter un projet codé au format REFI-QDA (.qdpx)",
-    "export-qdc": "exporter le codebook au format REFI-QDA (.qdc)",
+    "export-qdc": "exporter le codebook au format REFI-QDA (.qdc) ou en CSV pour Taguette",
     "import-qdpx": "importer un projet REFI-QDA (.qdpx) d'un autre logiciel",
-    "import-qdc": "importer un codebook REFI-QDA (.qdc) en YAML",
+    "import-qdc": "importer un codebook REFI-QDA (.qdc) ou un CSV de Taguette en YAML",
 }
 
 log = logging.getLogger(__name__)

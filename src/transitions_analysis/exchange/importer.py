@@ -49,6 +49,7 @@ from .codes import (
 from .export import CASE_VARIABLES, MACHINE_USERS, SOURCE_VARIABLES, WHOLE_RESPONSE
 from .safety import DEFAULT_LIMITS, Limits, SafeArchive, parse_xml
 from .schemas import NS_CODEBOOK, NS_PROJECT, schema_errors
+from .taguette import looks_like_csv, taguette_rows
 
 log = logging.getLogger(__name__)
 
@@ -822,7 +823,8 @@ class QDCImport:
 
 
 def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT_LIMITS) -> QDCImport:
-    """Read a REFI-QDA codebook (``.qdc``) into the codebook YAML format (see /docs/refi-qda.md).
+    """Read a codebook into the codebook YAML format (see /docs/refi-qda.md): a REFI-QDA ``.qdc``
+    (XML), or Taguette's CSV codebook (a ``.csv``, or any file that is not XML; see :mod:`.taguette`).
 
     Ids: ours when recoverable (identifier line of the description, or our deterministic GUID),
     otherwise a slug of the path of names (``emotions_negatives.colere``); missing parents of a
@@ -837,6 +839,14 @@ def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT
     data = path.read_bytes()
     if data.startswith(b"PK\x03\x04"):
         raise QDAError("ceci est une archive ZIP (projet .qdpx ?) et non un codebook .qdc : utilisez import-qdpx", path=path)
+    if looks_like_csv(path, data):
+        notes: list[str] = []
+        rows = taguette_rows(path, data, notes)
+        for note in notes:
+            report.add(note)
+        records = [_CodeRec(f"ligne {number}", tag, [tag], description, None, None) for number, tag, description in rows]
+        return _codebook_from_records(records, path, report, codebook=codebook, origin="", kind="codebook CSV (Taguette)",
+                                      flat=True, dots=True)
     root = parse_xml(data, where=str(path))
     namespace = _check_root(root, "CodeBook", NS_CODEBOOK, "un codebook", report, where=where, path=path)
     if namespace == NS_CODEBOOK:
@@ -850,10 +860,19 @@ def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT
     if not records:
         raise QDAError("aucun code dans <Codes>", path=path)
     origin = root.get("origin") or ""
+    flat = all(r.parent_guid is None for r in records)
+    return _codebook_from_records(records, path, report, codebook=codebook, origin=origin, kind="codebook REFI-QDA",
+                                  flat=flat, dots=flat and origin.lower().startswith("taguette"))
+
+
+def _codebook_from_records(
+    records: list[_CodeRec], path: Path, report: Report, *, codebook: Any, origin: str, kind: str, flat: bool, dots: bool
+) -> QDCImport:
+    """The codebook mapping of the codes ``records`` read from ``path`` (a hierarchy, or a flat
+    list whose names hold it when ``flat``: ``::``, and ``.`` when ``dots``)."""
+    where = path.name
     info = as_codebook(codebook)
     by_guid = known_guids(sorted(set(CONTRACT_IDS) | set(info.ids())))
-    flat = all(r.parent_guid is None for r in records)
-    dots = flat and origin.lower().startswith("taguette")
 
     codes: list[dict[str, Any]] = []
     id_of_path: dict[tuple[str, ...], str] = {}
@@ -868,6 +887,8 @@ def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT
         taken.add(code_id)
         return code_id
 
+    if flat:  # parents before children, whatever the file's order (Taguette keeps the order of creation)
+        records = sorted(records, key=lambda r: len(split_flat_name(r.name, dots=dots)))
     split_names = []
     for rec in records:
         description, lists, marker = parse_description(rec.description)
@@ -923,7 +944,7 @@ def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT
         "name": f"Codebook importé de {path.name}",
         "version": "1",
         "language": "fr",
-        "description": f"Importé de {path.name}" + (f" (origine : {origin})" if origin else "")
+        "description": f"Importé de {path.name}, {kind}" + (f" (origine : {origin})" if origin else "")
         + " par transitions-analysis import-qdc : à compléter (motifs, inclusions, exclusions, exemples).",
         "codes": codes,
     }
