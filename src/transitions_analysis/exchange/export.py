@@ -244,6 +244,12 @@ def project_files(
         raise InputError("response_id en double", path=folder / "responses.csv", row=row, column="response_id")
     texts = dict(zip(responses["response_id"], responses["text"]))
     records = _checked_codings(codings, texts, folder / "codings.csv")
+    shifted = [rid for rid, text in texts.items() if "\r\n" in text and not _crlf_first(text)]
+    if shifted:
+        log.warning(
+            "%d réponse(s) dont la première fin de ligne est LF et une suivante CR LF (%s) : QualCoder "
+            "décalera d'un caractère par CR LF les positions qui suivent", len(shifted), ", ".join(shifted[:5]),
+        )
 
     info = _codebook_for_export(codebook, run, folder)
     codebook_name, codebook_hash = info.name, info.hash
@@ -341,6 +347,13 @@ def project_files(
         raise RuntimeError("project.qde exporté non conforme à Project.xsd : " + "; ".join(errors[:3]))
     files["project.qde"] = _tostring(root)
     return files
+
+
+def _crlf_first(text: str) -> bool:
+    """Whether the first line ending of ``text`` is CR LF: QualCoder then keeps the positions of a
+    text with CR LF (it reads texts in text mode and writes each CR LF as LF plus a space)."""
+    first = text.find("\n")
+    return first > 0 and text[first - 1] == "\r"
 
 
 def _add_coding(parent: etree._Element, rec: dict[str, Any]) -> None:
