@@ -563,7 +563,7 @@ def test_cli_reports_a_hostile_file_in_one_french_line(tmp_path, capsys):
 def test_export_warns_when_qualcoder_would_shift_positions(coding_dir, tmp_path, caplog):
     responses = pd.read_csv(coding_dir / "responses.csv", dtype=str, keep_default_na=False)
     export_qdpx(coding_dir, tmp_path / "a.qdpx")  # TEXTS[1]: its first line ending is CR LF, kept by QualCoder
-    assert "QualCoder" not in caplog.text
+    assert "première fin de ligne" not in caplog.text
     responses.loc[3, "text"] = "Ligne un\nLigne deux\r\nLigne trois"
     responses.to_csv(coding_dir / "responses.csv", index=False, lineterminator="\n")
     export_qdpx(coding_dir, tmp_path / "b.qdpx")

@@ -887,10 +887,12 @@ def _codebook_from_records(
         taken.add(code_id)
         return code_id
 
-    if flat:  # parents before children, whatever the file's order (Taguette keeps the order of creation)
+    file_order = {id(rec): i for i, rec in enumerate(records)}
+    if flat:  # parents read before children, whatever the file's order (Taguette keeps the order of creation)
         records = sorted(records, key=lambda r: len(split_flat_name(r.name, dots=dots)))
     split_names = []
     for rec in records:
+        here = file_order[id(rec)]
         description, lists, marker = parse_description(rec.description)
         names = split_flat_name(rec.name, dots=dots) if flat else rec.path
         if flat and len(names) > 1:
@@ -902,7 +904,7 @@ def _codebook_from_records(
                 parent_id = id_of_path.get(prefix[:-1])
                 new_id = unique(f"{parent_id}.{slugify(prefix[-1])}" if parent_id else slugify(prefix[-1]))
                 id_of_path[prefix] = new_id
-                codes.append({"id": new_id, "label": prefix[-1], "description": ""})
+                codes.append({"id": new_id, "label": prefix[-1], "description": "", "_at": here - 0.5})
                 report.add(f"{where} : code parent « {' / '.join(prefix)} » absent du fichier, créé ({new_id})", level=logging.INFO)
         if marker:
             code_id = unique(marker)
@@ -913,7 +915,7 @@ def _codebook_from_records(
             code_id = unique(f"{parent_id}.{slugify(names[-1])}" if parent_id else slugify(names[-1]))
         id_of_guid[rec.guid] = code_id
         id_of_path.setdefault(tuple(names), code_id)
-        entry: dict[str, Any] = {"id": code_id, "label": names[-1], "description": description}
+        entry: dict[str, Any] = {"id": code_id, "label": names[-1], "description": description, "_at": here}
         for key in ("include", "exclude", "examples"):
             if lists[key]:
                 entry[key] = lists[key]
@@ -932,10 +934,10 @@ def _codebook_from_records(
             new_id = entry["id"].replace(".", "_")
             report.add(f"{where} : identifiant {entry['id']} sans parent déclaré, renommé {new_id}")
             entry["id"] = new_id
-    # parents before children, file order otherwise
-    position = {c["id"]: i for i, c in enumerate(codes)}
+    # parents before children, file order otherwise (a created parent: where its first child was)
+    position = {c["id"]: c.pop("_at") for c in codes}
 
-    def sort_key(entry: dict[str, Any]) -> list[int]:
+    def sort_key(entry: dict[str, Any]) -> list[float]:
         parts = entry["id"].split(".")
         return [position.get(".".join(parts[: i + 1]), position[entry["id"]]) for i in range(len(parts))]
 
