@@ -18,7 +18,7 @@ from lxml import etree
 from transitions_analysis import config
 from transitions_analysis.cli import main
 from transitions_analysis.core.errors import InputError, QDAError
-from transitions_analysis.core.ids import make_respondent_id, make_response_id, make_segment_id
+from transitions_analysis.core.ids import make_respondent_id
 from transitions_analysis.exchange import (
     Limits,
     validate_file,
