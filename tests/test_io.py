@@ -12,6 +12,7 @@ from transitions_analysis.core.io import (
     refuse_raw,
     restore_formula,
     write_table,
+    write_table_fr,
 )
 from transitions_analysis.core.errors import InputError
 
@@ -40,3 +41,16 @@ def test_csv_written_has_no_live_formula_and_reads_back_exactly(tmp_path):
 def test_writers_refuse_data_raw(tmp_path):
     with pytest.raises(InputError, match="data/raw"):
         refuse_raw(tmp_path / "projet" / "data" / "raw" / "x.csv")
+
+
+def test_csv_for_a_french_spreadsheet_has_bom_semicolons_decimal_commas_and_no_formula(tmp_path):
+    df = pd.DataFrame({"libellé": ["Élu·es ; agents", "=1+1"], "part": [0.47963, -0.5], "n": [3, 1200]})
+    path = write_table_fr(df, tmp_path / "t.csv")
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # without it Excel reads UTF-8 as Windows-1252
+    assert data[3:].decode("utf-8") == 'libellé;part;n\r\n"Élu·es ; agents";0,4796;3\r\n\'=1+1;-0,5000;1200\r\n'
+    assert write_table_fr(df, tmp_path / "u.csv").read_bytes() == data  # byte-stable
+    back = read_table(path, sep=";")
+    assert back["libellé"].tolist() == ["Élu·es ; agents", "=1+1"] and back["part"].tolist() == ["0,4796", "-0,5000"]
+    with pytest.raises(InputError, match="data/raw"):
+        write_table_fr(df, tmp_path / "data" / "raw" / "t.csv")

@@ -18,7 +18,7 @@ from lxml import etree
 from transitions_analysis import config
 from transitions_analysis.cli import main
 from transitions_analysis.core.errors import InputError, QDAError
-from transitions_analysis.core.ids import make_respondent_id, make_response_id, make_segment_id
+from transitions_analysis.core.ids import make_respondent_id
 from transitions_analysis.exchange import (
     Limits,
     validate_file,
@@ -30,80 +30,13 @@ from transitions_analysis.exchange import (
     read_qdc,
 )
 from transitions_analysis.exchange.export import MACHINE_USERS
-from transitions_analysis.core.schema import CODINGS, RESPONSES, SEGMENTS
+from transitions_analysis.core.schema import CODINGS, RESPONSES
+
+from qda_project import TEXTS, make_coding_dir
 
 QDA_FIXTURES = Path(__file__).parent / "fixtures" / "qda"
 SCHEMAS = config.PACKAGE_DATA_DIR / "refi-qda"
 NS = {"q": "urn:QDA-XML:project:1.0", "c": "urn:QDA-XML:codebook:1.0"}
-
-# French answers with accents, inclusive writing, guillemets, œ, a non-BMP emoji (code points, not
-# UTF-16 units), a CRLF line break and a leading space.
-TEXTS = [
-    "Les élu·es doivent « travailler ensemble » avec les agent·es 🌱 pour cœur de la coopération.",
-    "On attend de l'État qu'il tienne le cap dans la durée.\r\nEt que les services déconcentrés suivent.",
-    " Créer l'engagement ici et maintenant : œuvrer avec les habitant·es.",
-    "Réponse sans codage : « rien à signaler ».",
-]
-
-
-def _span(text: str, part: str) -> tuple[int, int]:
-    start = text.index(part)
-    return start, start + len(part)
-
-
-def make_coding_dir(folder: Path) -> Path:
-    """A hand-built output folder of ``code`` (responses, segments, codings, run.json)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    responses = []
-    for i, text in enumerate(TEXTS):
-        rid = make_response_id("2023-03-15_retours.csv", i + 2, "q1")
-        responses.append({
-            "response_id": rid, "source_file": "2023-03-15_retours.csv", "source_row": str(i + 2),
-            "session": "2023-03-15" if i != 2 else "", "territory": "Pays de Brière" if i < 2 else "",
-            "respondent_id": make_respondent_id("retours", i // 2), "role": ["elu", "etat", "agent", "inconnu"][i],
-            "role_raw": ["élue municipale", "DDTM", "chargée de mission", ""][i], "question_id": "q1",
-            "question": "Qu'attendez-vous des « trois autres » ?", "text": text,
-        })
-    rid = [r["response_id"] for r in responses]
-    segments = []
-    for r in responses:
-        text = r["text"]
-        cut = text.find(".") + 1 if "." in text[:-1] else len(text)
-        for s, e in ((0, cut), (cut, len(text))):
-            if s < e:
-                segments.append({"segment_id": make_segment_id(r["response_id"], s, e), "response_id": r["response_id"],
-                                 "start": s, "end": e, "text": text[s:e]})
-    seg_of = {}
-    for seg in segments:
-        seg_of.setdefault(seg["response_id"], []).append(seg)
-
-    def coding(i, part, code, coder, score="1", negated=False):
-        text = TEXTS[i]
-        s, e = _span(text, part)
-        seg = next(x for x in seg_of[rid[i]] if x["start"] <= s and e <= x["end"])
-        source = {"rules": "rule", "model": "model"}.get(coder, "human")
-        return {"segment_id": seg["segment_id"], "response_id": rid[i], "code": code, "source": source, "score": score,
-                "start": s, "end": e, "evidence": text[s:e], "negated": negated, "coder": coder}
-
-    codings = [
-        coding(0, "« travailler ensemble »", "principle.cooperation", "rules", "0.9"),
-        coding(0, "« travailler ensemble »", "principle.cooperation", "model", "0.734"),
-        coding(0, "« travailler ensemble »", "principle.cooperation", "Camille"),
-        coding(0, "cœur de la coopération", "principle.cooperation", "rules", "0.8", negated=True),
-        coding(0, "Les élu·es", "actor.elu", "rules", "1"),
-        coding(1, "l'État", "actor.etat", "rules", "1"),
-        coding(1, "Et que les services déconcentrés suivent.", "expectation", "Dominique"),
-        coding(2, "œuvrer avec les habitant·es", "principle.engagement", "model", "0.61"),
-    ]
-    # one response-level human coding (no offsets), as a human coding CSV may give
-    codings.append({"segment_id": "", "response_id": rid[2], "code": "principle.engagement", "source": "human",
-                    "score": "1", "start": "", "end": "", "evidence": "", "negated": False, "coder": "Camille"})
-    pd.DataFrame(responses, columns=list(RESPONSES)).to_csv(folder / "responses.csv", index=False, lineterminator="\n")
-    pd.DataFrame(segments, columns=list(SEGMENTS)).to_csv(folder / "segments.csv", index=False, lineterminator="\n")
-    pd.DataFrame(codings, columns=list(CODINGS)).to_csv(folder / "codings.csv", index=False, lineterminator="\n")
-    (folder / "run.json").write_text(json.dumps({"command": "code"}), encoding="utf-8")
-    return folder
-
 
 @pytest.fixture()
 def coding_dir(tmp_path: Path) -> Path:
@@ -178,6 +111,7 @@ def test_export_qdpx_is_schema_valid_and_selections_land_on_the_evidence(exporte
     root = _qde(exported)
     xmlschema.XMLSchema(str(SCHEMAS / "Project.xsd")).validate(etree.tostring(root).decode("utf-8"))
     codings = pd.read_csv(coding_dir / "codings.csv", dtype=str, keep_default_na=False)
+    users = {u.get("guid"): u.get("id") for u in root.iterfind("q:Users/q:User", NS)}
     with zipfile.ZipFile(exported) as z:
         names = z.namelist()
         assert names[0] == "project.qde" and names[1:] == sorted(names[1:])
@@ -188,28 +122,53 @@ def test_export_qdpx_is_schema_valid_and_selections_land_on_the_evidence(exporte
             member = source.get("plainTextPath").replace("internal://", "sources/")
             text = z.read(member).decode("utf-8")
             rid = source.get("name")
+            assert source.find("q:Coding", NS) is None  # QualCoder ignores codings directly under a source
             for sel in source.iterfind("q:PlainTextSelection", NS):
                 start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
-                expected = codings[(codings.response_id == rid) & (codings.start == str(start)) & (codings.end == str(end))]
-                assert len(sel.findall("q:Coding", NS)) == len(expected) > 0
-                assert set(expected.evidence) == {text[start:end]}
+                coder = users[sel.get("creatingUser")]
+                lines = sel.findtext("q:Description", namespaces=NS).splitlines()
+                # one coder per selection: its codings, its users and its description lines are that coder's
+                assert {users[c.get("creatingUser")] for c in sel.findall("q:Coding", NS)} == {coder}
+                assert all(f" · {MACHINE_USERS.get(coder, coder)}" in line for line in lines)
+                mine = codings[(codings.response_id == rid) & (codings.coder == coder)]
+                if lines[0].endswith(" · toute la réponse"):  # response-level coding: the whole text
+                    assert (start, end) == (0, len(text))
+                    expected = mine[mine.start == ""]
+                else:
+                    expected = mine[(mine.start == str(start)) & (mine.end == str(end))]
+                    assert set(expected.evidence) == {text[start:end]}
+                assert len(sel.findall("q:Coding", NS)) == len(expected) == len(lines) > 0
                 checked += len(expected)
-    assert checked == len(codings) - 1  # the response-level coding is a Coding of the whole source
+    assert checked == len(codings)
+    # the span coded by rules, model and Camille is three selections, one per coder
+    spans = [(s.get("startPosition"), s.get("endPosition")) for s in root.iterfind(".//q:PlainTextSelection", NS)]
+    assert len(spans) == 9 and len(set(spans)) == 7
 
 
 def test_export_qdpx_names_users_cases_and_variables(exported):
     root = _qde(exported)
-    users = {u.get("id"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
-    assert users == {"Camille": "Camille", "Dominique": "Dominique", "model": MACHINE_USERS["model"], "rules": MACHINE_USERS["rules"]}
-    assert users["rules"] == "transitions-analysis (règles)" and users["model"] == "transitions-analysis (modèle)"
+    users = [(u.get("id"), u.get("name")) for u in root.iterfind("q:Users/q:User", NS)]
+    # people first: QualCoder makes the first user the one who codes there
+    assert users == [("Camille", "Camille"), ("Dominique", "Dominique"),
+                     ("model", "transitions-analysis (modèle)"), ("rules", "transitions-analysis (règles)")]
     variables = {v.get("guid"): v.get("name") for v in root.iterfind("q:Variables/q:Variable", NS)}
+    assert len(set(variables.values())) == len(variables) == 12  # names are unique (QualCoder keys them by name)
     cases = root.findall("q:Cases/q:Case", NS)
     assert len(cases) == 2
     first = cases[0] if cases[0].get("name") == make_respondent_id("retours", 0) else cases[1]
     values = {variables[vv.find("q:VariableRef", NS).get("targetGUID")]: vv.findtext("q:TextValue", namespaces=NS)
               for vv in first.iterfind("q:VariableValue", NS)}
-    assert values == {"rôle": "elu", "territoire": "Pays de Brière", "session": "2023-03-15"}
+    assert values == {"rôle du répondant": "elu", "territoire du répondant": "Pays de Brière",
+                      "session du répondant": "2023-03-15"}
     assert len(first.findall("q:SourceRef", NS)) == 2
+    # each source carries its respondent, role, territory and session itself (QualCoder ignores SourceRef)
+    source_vars = set()
+    for source in root.iterfind("q:Sources/q:TextSource", NS):
+        got = {variables[vv.find("q:VariableRef", NS).get("targetGUID")] for vv in source.iterfind("q:VariableValue", NS)}
+        assert {"répondant", "rôle", "territoire", "session"} <= got
+        source_vars |= got
+    case_vars = {variables[vv.find("q:VariableRef", NS).get("targetGUID")] for vv in root.iterfind(".//q:Case/q:VariableValue", NS)}
+    assert not source_vars & case_vars
 
 
 def test_export_qdpx_is_byte_identical_for_the_same_inputs(coding_dir, tmp_path):
@@ -338,7 +297,9 @@ def test_output_of_code_on_the_sample_round_trips(tmp_path):
 
 def test_atlasti_project_imports_codes_users_and_selections_and_names_every_loss():
     result = import_qdpx(QDA_FIXTURES / "atlasti8-standard-project.qdpx")
-    assert set(result.users["name"]) == {"ATLAS.ti", "Friedrich Markgraf", "Sebastian Petrausch"}
+    # users who coded nothing (here « ATLAS.ti » and « Sebastian Petrausch ») are not coders: left out, named
+    assert list(result.users["name"]) == ["Friedrich Markgraf"] and list(result.users["codings"]) == [7]
+    assert any("2 utilisateur(s) sans aucun codage" in m and "« Sebastian Petrausch »" in m for m in result.report)
     assert len(result.codes) == 14
     assert dict(zip(result.codes["name"], result.codes["color"]))["cornflakes"] == "#DC0000"
     # codes that are not in our codebook are kept under their name and listed
@@ -597,3 +558,13 @@ def test_cli_reports_a_hostile_file_in_one_french_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("erreur : ") and "x.qdpx" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_export_warns_when_qualcoder_would_shift_positions(coding_dir, tmp_path, caplog):
+    responses = pd.read_csv(coding_dir / "responses.csv", dtype=str, keep_default_na=False)
+    export_qdpx(coding_dir, tmp_path / "a.qdpx")  # TEXTS[1]: its first line ending is CR LF, kept by QualCoder
+    assert "première fin de ligne" not in caplog.text
+    responses.loc[3, "text"] = "Ligne un\nLigne deux\r\nLigne trois"
+    responses.to_csv(coding_dir / "responses.csv", index=False, lineterminator="\n")
+    export_qdpx(coding_dir, tmp_path / "b.qdpx")
+    assert f"1 réponse(s) dont la première fin de ligne est LF et une suivante CR LF ({responses.loc[3, 'response_id']})" in caplog.text

@@ -57,6 +57,8 @@ def test_report_writes_every_output(built):
     assert result.html == out / "synthese.html" and result.xlsx == out / "synthese.xlsx"
     stems = [*syn.TABLE_TITLES_FR, *LEXICAL_TITLES_FR]
     assert sorted(p.name for p in (out / "tables").glob("*.csv")) == sorted(f"{s}.csv" for s in stems)
+    assert sorted(p.name for p in (out / "tableur").glob("*.csv")) == sorted(f"{s}.csv" for s in stems)
+    assert result.french_tables["matrice_attentes"] == out / "tableur" / "matrice_attentes.csv"
     for name in ("principes_par_role", "attentes_diagramme", "attentes_matrice", "principes_par_session",
                  "programme_chronologie", "cooccurrences", "reponses_par_session", "reponses_par_role",
                  "reponses_par_question", "lexique_specificites", "lexique_classes", "lexique_afc"):
@@ -100,6 +102,83 @@ def test_xlsx_one_sheet_per_table_in_french(built):
     matrix = sheets["Matrice des attentes"]
     assert {"Qui attend", "De qui", "Répondant·es", "Citation 1"} <= set(matrix.columns)
     assert int(matrix["Répondant·es"].sum()) == 17  # 3+1 élus, 3+2 agents, 3+1 socio, 2+1 État, 1 inconnu
+    assert list(sheets["Réponses par session"].columns[:2]) == ["Date de session", "Session"]
+
+
+def test_every_table_has_distinct_french_headers(built):
+    """No English column name reaches a researcher: every column of every table has a French label,
+    and no two columns of a sheet share one."""
+    from transitions_analysis.core.labels import COLUMN_LABELS_FR
+
+    result, _ = built
+    for stem, table in result.synthesis.items():
+        assert not [c for c in table.columns if c not in COLUMN_LABELS_FR], stem
+        view, _ = report.spreadsheet_view(table)
+        assert len(set(view.columns)) == len(view.columns), stem
+    for name, sheet in pd.read_excel(result.xlsx, sheet_name=None).items():
+        assert not [c for c in sheet.columns if str(c).endswith(".1")], name  # pandas renames a repeated header
+
+
+def test_xlsx_formats_numbers_headers_and_quotes_and_never_writes_a_formula(built):
+    from openpyxl import load_workbook
+
+    result, _ = built
+    book = load_workbook(result.xlsx)
+    shares = book["Principes retenus par rôle"]
+    headers = {c.value: c for c in shares[1]}
+    assert all(c.font.b for c in shares[1]) and shares.freeze_panes == "A2" and shares.auto_filter.ref
+    assert shares.cell(row=2, column=headers["Part"].column).number_format == "0.0 %"
+    assert shares.cell(row=2, column=headers["Répondant·es"].column).number_format == "#,##0"
+    test = book["Test rôle × principe"]
+    p_col = next(c.column for c in test[1] if c.value == "p")
+    assert test.cell(row=2, column=p_col).number_format.startswith('[<0.001]"< 0,001"')
+    matrix = book["Matrice des attentes"]
+    # booleans read oui/non, not True/False
+    assert {c.value for c in matrix[next(c.column_letter for c in matrix[1] if c.value == "Citations masquées")][1:]} <= {"oui", "non"}
+
+
+def test_xlsx_stores_formula_looking_text_as_text_and_cohen_kappa_one_column_per_pair(tmp_path):
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    table = pd.DataFrame({
+        "code": ["principle.value", "__all__"], "n_units": [10, 10], "percent_agreement": [0.9, 0.8],
+        "cohen_kappa": [{"A|B": 0.5, "A|C": 0.25, "B|C": 1.0}, {"A|B": 0.75}],
+        "note": ["=HYPERLINK(\"http://x\")", "+33 6 12 34 56 78"],
+        "quote_1": ["court", "On attend des élus qu'ils tiennent la ligne quand ça devient difficile, pas seulement "
+                             "au moment des élections, et que les agents soient associés dès le diagnostic."],
+    })
+    path = report.write_xlsx({"accord": table}, tmp_path / "t.xlsx", titles={"accord": "Accord"})
+    sheet = load_workbook(path)["Accord"]
+    assert [c.value for c in sheet[1]] == ["Code", "Unités", "Accord observé", "κ de Cohen (A / B)",
+                                          "κ de Cohen (A / C)", "κ de Cohen (B / C)", "Note", "Citation 1"]
+    # a long quote: column 60 wide, wrapped, its row high enough for its lines (spreadsheets do not compute it)
+    assert sheet.column_dimensions["H"].width == 60 and sheet["H3"].alignment.wrap_text and sheet["H3"].alignment.vertical == "top"
+    assert sheet.row_dimensions[3].height >= 30 and sheet.row_dimensions[2].height is None
+    assert sheet["C2"].number_format == "0.0 %"
+    assert [c.value for c in sheet[2]][3:6] == [0.5, 0.25, 1.0] and [c.value for c in sheet[3]][3:6] == [0.75, None, None]
+    assert sheet["D2"].number_format == "0.00"
+    assert sheet["G2"].value == "=HYPERLINK(\"http://x\")" and sheet["G2"].data_type == "s"
+    with zipfile.ZipFile(path) as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode("utf-8")  # no live formula anywhere
+    with pytest.raises(ValueError, match="en-tête « Réponses » en double"):
+        report.spreadsheet_view(pd.DataFrame({"answers": [1], "responses": [2]}))
+
+
+def test_french_csvs_open_in_a_french_spreadsheet_and_hold_the_same_tables(built):
+    result, _ = built
+    for stem, table in result.synthesis.items():
+        path = result.out_dir / "tableur" / f"{stem}.csv"
+        data = path.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data, stem
+        french = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        view, _ = report.spreadsheet_view(table)
+        assert list(french.columns) == list(view.columns) and len(french) == len(table), stem
+    shares = pd.read_csv(result.out_dir / "tableur" / "principes_par_role.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    machine = pd.read_csv(result.out_dir / "tables" / "principes_par_role.csv")
+    assert shares["Part"].tolist() == pytest.approx(machine["share"].tolist(), abs=1e-4)  # numbers, decimal comma
+    assert "," in (result.out_dir / "tables" / "principes_par_role.csv").read_text(encoding="utf-8").splitlines()[0]
 
 
 PII_EXPORT = """nom;prenom;role;territoire;session;question;text
@@ -146,6 +225,11 @@ def test_agreement_section_when_double_coding_exists(fixtures_dir, tmp_path):
     assert (tmp_path / "tables" / "accord_codeurs.csv").is_file()
     assert (tmp_path / "figures" / "accord_codeurs.png").is_file()
     assert "Accord entre codeurs" in pd.ExcelFile(result.xlsx).sheet_names
+    sheet = pd.read_excel(result.xlsx, sheet_name="Accord entre codeurs")
+    assert sheet["Code"].iloc[-1] == "Ensemble des codes" and "κ de Cohen (codeur_B / codeuse_A)" in sheet.columns
+    assert {"Unités (κ de Fleiss)", "Codages portant le code"} <= set(sheet.columns)
+    assert pd.read_csv(tmp_path / "tables" / "accord_codeurs.csv")["code"].iloc[-1] == "__all__"  # machine-readable
+    assert (tmp_path / "tableur" / "accord_codeurs.csv").is_file()
 
 
 def test_sessions_option_restricts_the_report(fixtures_dir, tmp_path):
@@ -200,8 +284,8 @@ def test_sample_report_has_no_names_or_emails(tmp_path):
     assert emails, "the sample should hold e-mails to look for"
     out = tmp_path / "rapport"
     assert main(["report", str(config.SAMPLE_FEEDBACK_DIR), "--out", str(out), "--no-model"]) == 0
-    produced = [out / "synthese.html", *sorted((out / "tables").glob("*.csv"))]
-    blob = "\n".join(p.read_text(encoding="utf-8") for p in produced)
+    produced = [out / "synthese.html", *sorted((out / "tables").glob("*.csv")), *sorted((out / "tableur").glob("*.csv"))]
+    blob = "\n".join(p.read_text(encoding="utf-8-sig") for p in produced)
     assert not [e for e in emails if e in blob]
     assert not [n for n in names if re.search(rf"\b{re.escape(n)}\b", blob)]
     shutil.rmtree(out / "data", ignore_errors=True)

@@ -199,8 +199,9 @@ def report(
     **options: Any,
 ) -> ReportResult:
     """The whole chain, raw exports (or a coded folder) -> ``synthese.html``, ``synthese.xlsx``,
-    ``tables/``, ``figures/`` under ``out_dir``. Options: ``sessions``, ``notebooks``,
-    ``codebook``, ``k``, ``human_codings``, ``model_path``, ``use_model``, ``cache``.
+    ``tables/`` (machine-readable), ``tableur/`` (French spreadsheet), ``figures/`` under
+    ``out_dir``. Options: ``sessions``, ``notebooks``, ``codebook``, ``k``, ``human_codings``,
+    ``model_path``, ``use_model``, ``cache``.
     Returns a ``ReportResult`` (paths written and the synthesis tables)."""
     from .pipeline import report_inputs
 

@@ -192,15 +192,20 @@ def run_export_qdpx(args: argparse.Namespace) -> int:
 
 def add_export_qdc_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``transitions-analysis export-qdc``."""
-    parser.add_argument("--out", required=True, metavar="FICHIER.qdc", help="codebook REFI-QDA à écrire")
+    parser.add_argument("--out", required=True, metavar="FICHIER",
+                        help="codebook à écrire : FICHIER.qdc (REFI-QDA) ou FICHIER.csv (CSV de Taguette)")
     parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML (défaut : celui du paquet)")
+    parser.add_argument("--format", choices=("qdc", "taguette"), default=None,
+                        help="qdc : REFI-QDA (NVivo, ATLAS.ti, MAXQDA, QualCoder) ; taguette : CSV que Taguette importe "
+                             "(chemin Parent.Enfant, description). Défaut : taguette si FICHIER finit par .csv, sinon qdc")
 
 
 def run_export_qdc(args: argparse.Namespace) -> int:
-    """Export the codebook as ``.qdc``. Returns 0."""
-    from ..exchange import export_qdc
+    """Export the codebook as ``.qdc`` or as Taguette's CSV. Returns 0."""
+    from ..exchange import export_qdc, export_taguette_csv
 
-    export_qdc(args.codebook, args.out)
+    fmt = args.format or ("taguette" if Path(args.out).suffix.lower() == ".csv" else "qdc")
+    (export_taguette_csv if fmt == "taguette" else export_qdc)(args.codebook, args.out)
     return 0
 
 
@@ -229,12 +234,13 @@ def run_import_qdpx(args: argparse.Namespace) -> int:
 
 def add_import_qdc_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``transitions-analysis import-qdc``."""
-    parser.add_argument("qdc", metavar="FICHIER.qdc", help="codebook REFI-QDA exporté par un logiciel d'analyse qualitative")
+    parser.add_argument("qdc", metavar="FICHIER",
+                        help="codebook exporté par un logiciel d'analyse qualitative : .qdc (REFI-QDA) ou CSV de Taguette")
     parser.add_argument("--out", required=True, metavar="FICHIER.yaml", help="codebook YAML à écrire")
 
 
 def run_import_qdc(args: argparse.Namespace) -> int:
-    """Import a ``.qdc`` as a codebook YAML, checked by the codebook loader. Returns 0."""
+    """Import a ``.qdc`` or Taguette's CSV codebook as a codebook YAML, checked by the codebook loader. Returns 0."""
     from ..core.codebook import load_codebook
     from ..core.io import refuse_raw
     from ..exchange import read_qdc, write_codebook_yaml

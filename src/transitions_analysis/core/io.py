@@ -2,6 +2,9 @@
 
 - One set of CSV options (:data:`CSV_OPTIONS`: UTF-8, ``\\n``, minimal quoting, floats ``%.4f``)
   so that the same tables give the same bytes; :func:`read_table` reads CSV or XLSX alike.
+- The same tables for a French spreadsheet (:data:`CSV_OPTIONS_FR`, :func:`write_table_fr`): UTF-8
+  with BOM, ``;``, decimal comma, CRLF: what a French Excel or LibreOffice opens by double-click
+  (without the BOM Excel reads UTF-8 as Windows-1252; with ``,`` it puts each row in one column).
 - No formula reaches a spreadsheet (OWASP « CSV injection »): a text cell starting with ``=``,
   ``+``, ``-``, ``@``, a tab or a carriage return is written with a leading ``'`` (and a cell
   starting with ``'`` gets a second one), so a spreadsheet shows it as text; the toolkit's
@@ -36,6 +39,16 @@ CSV_OPTIONS: dict[str, Any] = {
     "index": False,
     "encoding": "utf-8",
     "lineterminator": "\n",
+    "quoting": csv.QUOTE_MINIMAL,
+    "float_format": "%.4f",
+}
+#: A French spreadsheet's CSV (Excel and LibreOffice in French): not for the toolkit's readers.
+CSV_OPTIONS_FR: dict[str, Any] = {
+    "index": False,
+    "encoding": "utf-8-sig",
+    "sep": ";",
+    "decimal": ",",
+    "lineterminator": "\r\n",
     "quoting": csv.QUOTE_MINIMAL,
     "float_format": "%.4f",
 }
@@ -116,6 +129,15 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     path = refuse_raw(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     neutralise_formulas(df).to_csv(path, **CSV_OPTIONS)
+    return path
+
+
+def write_table_fr(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write one table for a French spreadsheet (:data:`CSV_OPTIONS_FR`), formulas neutralised;
+    refuses ``data/raw/``. Byte-stable like :func:`write_table`."""
+    path = refuse_raw(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    neutralise_formulas(df).to_csv(path, **CSV_OPTIONS_FR)
     return path
 
 

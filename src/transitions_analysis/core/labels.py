@@ -36,6 +36,8 @@ REJECTION_REASONS_FR: dict[str, str] = {
 }
 
 NO_SESSION_FR = "sans date"
+#: The overall row of the agreement table (code ``__all__``), as people read it.
+ALL_CODES_FR = "Ensemble des codes"
 MONTHS_FR = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 
@@ -82,7 +84,7 @@ def date_fr(session: str, *, short: bool = False) -> str:
 COLUMN_LABELS_FR: dict[str, str] = {
     "year": "Année", "sessions": "Sessions", "territories": "Territoires", "participants": "Participant·es",
     "responses": "Réponses", "mean_participants_per_session": "Participant·es par session (moyenne)",
-    "session": "Session", "session_label": "Session", "roles": "Participant·es par rôle",
+    "session": "Date de session", "session_label": "Session", "roles": "Participant·es par rôle",
     "role": "Rôle", "role_label": "Catégorie", "group_label": "Groupe", "code": "Code", "label": "Libellé",
     "respondents": "Répondant·es", "mentioning": "Mentionnent", "share": "Part", "ci_low": "IC 95 % bas",
     "ci_high": "IC 95 % haut", "test": "Test", "table": "Table testée", "n": "Effectif", "rows": "Lignes",
@@ -99,8 +101,17 @@ COLUMN_LABELS_FR: dict[str, str] = {
     "question": "Question", "reason": "Motif (code)", "reason_fr": "Motif", "rejected": "Écartées",
     "role_raw": "Libellé écrit", "n_units": "Unités", "n_coders": "Codeurs", "percent_agreement": "Accord observé",
     "krippendorff_alpha": "α de Krippendorff", "alpha_ci_low": "α IC bas", "alpha_ci_high": "α IC haut",
-    "fleiss_kappa": "κ de Fleiss", "cohen_kappa": "κ de Cohen",
+    "fleiss_kappa": "κ de Fleiss", "fleiss_n_units": "Unités (κ de Fleiss)", "cohen_kappa": "κ de Cohen",
+    "n_present": "Codages portant le code",
     "class": "Classe", "lemma": "Lemme", "lemmas": "Lemmes caractéristiques (χ²)", "frequency": "Fréquence",
     "total_frequency": "Fréquence totale", "expected": "Attendu", "specificity": "Spécificité", "observed": "Observé",
     "residual": "Résidu de Pearson",
+}
+
+#: Columns shown as percentages (shares between 0 and 1) in the report and the spreadsheets.
+PERCENT_COLUMNS: tuple[str, ...] = ("share", "ci_low", "ci_high", "share_small_expected", "percent_agreement")
+#: Decimals shown for the other non-integer columns (p-values: 3 decimals, « < 0,001 » below).
+DECIMAL_COLUMNS: dict[str, int] = {
+    "chi2": 1, "min_expected": 1, "mean_participants_per_session": 1, "cramers_v": 2, "jaccard": 2,
+    "krippendorff_alpha": 2, "alpha_ci_low": 2, "alpha_ci_high": 2, "fleiss_kappa": 2, "cohen_kappa": 2,
 }

@@ -8,14 +8,17 @@ Python API::
     export_qdpx(coding_dir, path, *, codebook=None)         # output folder of `code` -> .qdpx
     import_qdpx(path, *, codebook=None, segments=None)      # -> QDAImport (responses, segments,
                                                             #    codings, rejected, report, users, codes)
-    import_qdc(path)                                        # -> mapping in the codebook YAML format
+    import_qdc(path)                                        # .qdc or Taguette's CSV -> mapping in the
+                                                            #    codebook YAML format
+    export_taguette_csv(codebook, path)                     # codebook -> CSV Taguette imports
     write_import(result, out_dir)                           # same files as `code` + run.json report
 
-CLI: ``export-qdpx``, ``export-qdc``, ``import-qdpx``, ``import-qdc`` (see ``docs/refi-qda.md``).
+CLI: ``export-qdpx``, ``export-qdc`` (``.qdc`` or, for ``.csv``, Taguette's CSV), ``import-qdpx``,
+``import-qdc`` (see ``docs/refi-qda.md``).
 
 - :mod:`.codes` - GUIDs, code descriptions, hierarchies hidden in flat names;
-- :mod:`.export` and :mod:`.importer` - the two directions; :mod:`.safety` - hostile archives
-  and XML refused; :mod:`.schemas` - the standard's XSDs.
+- :mod:`.export` and :mod:`.importer` - the two directions; :mod:`.taguette` - Taguette's CSV
+  codebook; :mod:`.safety` - hostile archives and XML refused; :mod:`.schemas` - the standard's XSDs.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .codes import make_guid
 from .export import EXPORT_DATETIME, MACHINE_USERS, export_qdc, export_qdpx
 from .importer import QDAImport, QDCImport, import_qdc, import_qdpx, read_qdc
 from .safety import DEFAULT_LIMITS, Limits, SafeArchive, parse_xml
+from .taguette import codebook_taguette_csv, export_taguette_csv
 from .schemas import validate_file
 
 __all__ = [
@@ -41,8 +45,10 @@ __all__ = [
     "QDAImport",
     "QDCImport",
     "SafeArchive",
+    "codebook_taguette_csv",
     "export_qdc",
     "export_qdpx",
+    "export_taguette_csv",
     "import_qdc",
     "import_qdpx",
     "make_guid",

@@ -5,7 +5,9 @@
 - A code's REFI ``name`` is its French label; its ``<Description>`` carries the description, the
   include / exclude / examples lists under French headings and, on the last line, our id
   (``Identifiant transitions-analysis : principle.engagement``) so it survives any tool that keeps
-  descriptions. :func:`parse_description` reads that layout back.
+  descriptions. :func:`parse_description` reads that layout back, and its one-line variant
+  (parts joined by :data:`PART_SEP`, list items by :data:`ITEM_SEP`) written where a line break
+  would not survive (Taguette's codebook form glues the lines of a description).
 - Ids of codes coming from elsewhere are a slug of the path of names (``emotions_negatives.colere``).
 """
 
@@ -24,6 +26,8 @@ HEADINGS = {"include": "À inclure :", "exclude": "À exclure :", "examples": "E
 CONTRACT_IDS: tuple[str, ...] = (
     ("principle",) + PRINCIPLES + ("actor",) + ACTOR_CODES + (EXPECTATION_CODE, "outcome") + OUTCOME_CODES
 )
+PART_SEP = " ‖ "  # one-line layout: between description, lists and id
+ITEM_SEP = " | "  # one-line layout: between the items of a list (« ; » occurs inside items)
 _MARKER_RE = re.compile(r"^\s*" + re.escape(ID_MARKER) + r"\s*(\S+)\s*$")
 _COLOR_RE = re.compile(r"^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
 
@@ -51,13 +55,18 @@ def normalise_color(value: str | None) -> str | None:
     return "#" + digits.upper()
 
 
-def compose_description(code: Code) -> str:
-    """The REFI ``<Description>`` text of ``code`` (see module docstring)."""
-    parts = []
-    if code.description.strip():
-        parts.append(code.description.strip())
-    for key in ("include", "exclude", "examples"):
-        items = [i.strip() for i in getattr(code, key) if i and i.strip()]
+def compose_description(code: Code, *, one_line: bool = False) -> str:
+    """The REFI ``<Description>`` text of ``code`` (see module docstring); ``one_line``: the same
+    parts on one line (spaces collapsed), for tools that do not keep line breaks."""
+    items_of = {key: [i.strip() for i in getattr(code, key) if i and i.strip()] for key in HEADINGS}
+    if one_line:
+        parts = [" ".join(code.description.split())] if code.description.strip() else []
+        parts += [f"{HEADINGS[key]} " + ITEM_SEP.join(" ".join(i.split()) for i in items)
+                  for key, items in items_of.items() if items]
+        parts.append(f"{ID_MARKER} {code.id}")
+        return PART_SEP.join(parts)
+    parts = [code.description.strip()] if code.description.strip() else []
+    for key, items in items_of.items():
         if items:
             parts.append(HEADINGS[key] + "\n" + "\n".join(f"- {i}" for i in items))
     parts.append(f"{ID_MARKER} {code.id}")
@@ -65,16 +74,19 @@ def compose_description(code: Code) -> str:
 
 
 def parse_description(text: str | None) -> tuple[str, dict[str, list[str]], str | None]:
-    """Inverse of :func:`compose_description`: (description, {include, exclude, examples}, our id).
+    """Inverse of :func:`compose_description` (both layouts): (description, {include, exclude,
+    examples}, our id).
 
     Any text that does not follow the layout stays in the description."""
     lists: dict[str, list[str]] = {"include": [], "exclude": [], "examples": []}
     if not text:
         return "", lists, None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    by_heading = {v: k for k, v in HEADINGS.items()}
+    if "\n" not in text.strip() and PART_SEP.strip() in text:
+        return _parse_one_line(text.strip(), lists, by_heading)
     our_id = None
     kept: list[str] = []
-    by_heading = {v: k for k, v in HEADINGS.items()}
     for paragraph in re.split(r"\n\s*\n", text.strip()):
         lines = paragraph.strip().split("\n")
         marker = _MARKER_RE.match(lines[-1]) if lines else None
@@ -87,6 +99,21 @@ def parse_description(text: str | None) -> tuple[str, dict[str, list[str]], str 
             continue
         kept.append(paragraph.strip())
     return "\n\n".join(kept), lists, our_id
+
+
+def _parse_one_line(text: str, lists: dict[str, list[str]], by_heading: dict[str, str]):
+    our_id = None
+    kept: list[str] = []
+    for part in (p.strip() for p in text.split(PART_SEP.strip())):
+        marker = _MARKER_RE.match(part)
+        head = next((h for h in by_heading if part.startswith(h + " ")), None)
+        if marker:
+            our_id = marker.group(1)
+        elif head is not None:
+            lists[by_heading[head]].extend(i.strip() for i in part[len(head):].split(ITEM_SEP.strip()) if i.strip())
+        elif part:
+            kept.append(part)
+    return PART_SEP.join(kept), lists, our_id
 
 
 _INCLUSIVE_AFTER_DOT = re.compile(

@@ -4,13 +4,22 @@ Choices (documented in ``docs/refi-qda.md``):
 
 - one text source per answer (response), named by its ``response_id``, its text stored as
   ``sources/<GUID>.txt`` (UTF-8, no BOM) and referenced ``internal://<GUID>.txt``;
-- one ``PlainTextSelection`` per coded span (start/end in Unicode code points, end excluded, exactly
-  the offsets of ``codings.csv``), holding one ``Coding`` per (code, coder); a coding without
-  offsets (response level) is a ``Coding`` of the whole source;
-- users: one per coder; the machine coders are named ``transitions-analysis (règles)`` and
-  ``transitions-analysis (modèle)``, the coder id is kept in the user's ``id``;
-- cases: one per respondent (``respondent_id``) with the variables rôle, territoire, session; every
-  source also carries the response's columns as variables, so an import gives them back;
+- one ``PlainTextSelection`` per coded span **and coder** (start/end in Unicode code points, end
+  excluded, exactly the offsets of ``codings.csv``), its ``creatingUser`` that coder, holding one
+  ``Coding`` per code of that coder; its description has that coder's lines only (code, user,
+  score, negation). QualCoder takes a coding's coder from its selection and keeps one coding per
+  code, span and coder: several coders in one selection would be lost there;
+- a coding without offsets (response level) is a selection of the whole text (0 to its length)
+  whose description line ends with :data:`WHOLE_RESPONSE` (QualCoder ignores a ``Coding`` placed
+  directly under a source); the import gives it back without offsets;
+- users: one per coder, people first (QualCoder makes the first user its current coder); the
+  machine coders are named ``transitions-analysis (règles)`` and ``transitions-analysis (modèle)``,
+  the coder id is kept in the user's ``id``;
+- cases: one per respondent (``respondent_id``) with their own variables (« rôle du répondant »...,
+  :data:`CASE_VARIABLES`), distinct from the sources' variables (QualCoder keys variables by name
+  and would turn a shared one into a case attribute); every source carries the response's columns
+  as variables (:data:`SOURCE_VARIABLES`, respondent, role, territory and session included, since
+  QualCoder ignores the ``SourceRef`` of a named case), so an import gives them back;
 - byte-stable: GUIDs are uuid5 of our ids, dates are a constant (:data:`EXPORT_DATETIME`), zip
   entries are sorted and time-stamped :data:`ZIP_DATE_TIME`.
 """
@@ -58,7 +67,14 @@ SOURCE_VARIABLES: tuple[tuple[str, str], ...] = (
     ("source_file", "fichier source"),
     ("source_row", "rang dans le fichier"),
 )
-CASE_VARIABLES: tuple[str, ...] = ("role", "territory", "session")
+# response column -> variable of a case (respondent): names distinct from the sources' variables
+CASE_VARIABLES: tuple[tuple[str, str], ...] = (
+    ("role", "rôle du répondant"),
+    ("territory", "territoire du répondant"),
+    ("session", "session du répondant"),
+)
+#: End of a selection's description line for a response-level coding (selection of the whole text).
+WHOLE_RESPONSE = "toute la réponse"
 SELECTION_NAME_MAX = 100
 
 
@@ -167,6 +183,8 @@ def _score_line(rec: dict[str, Any]) -> str:
         line += f" · score {float(score):.4f}"
     if rec.get("negated"):
         line += " · négation"
+    if rec["start"] is None:
+        line += f" · {WHOLE_RESPONSE}"
     return line
 
 
@@ -175,15 +193,16 @@ def _excerpt(text: str) -> str:
     return flat if len(flat) <= SELECTION_NAME_MAX else flat[: SELECTION_NAME_MAX - 1].rstrip() + "…"
 
 
-def _variable_values(parent: etree._Element, columns: Iterable[str], rec: dict[str, str], *, keep_empty: bool) -> None:
-    names = dict(SOURCE_VARIABLES)
-    for column in columns:
+def _variable_values(
+    parent: etree._Element, variables: Iterable[tuple[str, str]], rec: dict[str, str], *, keep_empty: bool
+) -> None:
+    for column, name in variables:
         value = rec.get(column)
         value = "" if value is None else str(value)
         if value == "" and not keep_empty:
             continue
         vv = _sub(parent, NS_PROJECT, "VariableValue")
-        _sub(vv, NS_PROJECT, "VariableRef", {"targetGUID": make_guid("variable", names[column])})
+        _sub(vv, NS_PROJECT, "VariableRef", {"targetGUID": make_guid("variable", name)})
         _sub(vv, NS_PROJECT, "TextValue", text=value)
 
 
@@ -226,6 +245,12 @@ def project_files(
         raise InputError("response_id en double", path=folder / "responses.csv", row=row, column="response_id")
     texts = dict(zip(responses["response_id"], responses["text"]))
     records = _checked_codings(codings, texts, folder / "codings.csv")
+    shifted = [rid for rid, text in texts.items() if "\r\n" in text and not _crlf_first(text)]
+    if shifted:
+        log.warning(
+            "%d réponse(s) dont la première fin de ligne est LF et une suivante CR LF (%s) : QualCoder "
+            "décalera d'un caractère par CR LF les positions qui suivent", len(shifted), ", ".join(shifted[:5]),
+        )
 
     info = _codebook_for_export(codebook, run, folder)
     codebook_name, codebook_hash = info.name, info.hash
@@ -247,7 +272,8 @@ def project_files(
     root.set("creationDateTime", EXPORT_DATETIME)
     root.set("modifiedDateTime", EXPORT_DATETIME)
 
-    coders = sorted({r["coder"] for r in records})
+    # people first: QualCoder makes the first user its current coder (what a researcher codes there)
+    coders = sorted({r["coder"] for r in records}, key=lambda c: (c in MACHINE_USERS, c))
     if coders:
         users = _sub(root, ns, "Users")
         for coder in coders:
@@ -257,9 +283,12 @@ def project_files(
         _add_codes(codes_el, ns, info, None)
 
     variables = _sub(root, ns, "Variables")
-    for _, label in SOURCE_VARIABLES:
+    for column, label in SOURCE_VARIABLES:
         var = _sub(variables, ns, "Variable", {"guid": make_guid("variable", label), "name": label, "typeOfVariable": "Text"})
-        _sub(var, ns, "Description", text=f"colonne des réponses de transitions-analysis ({_column_of(label)})")
+        _sub(var, ns, "Description", text=f"colonne des réponses de transitions-analysis ({column})")
+    for column, label in CASE_VARIABLES:
+        var = _sub(variables, ns, "Variable", {"guid": make_guid("variable", label), "name": label, "typeOfVariable": "Text"})
+        _sub(var, ns, "Description", text=f"variable du répondant (cas) : la première valeur non vide de ses réponses ({column})")
 
     response_records = responses.to_dict("records")
     by_respondent: dict[str, list[dict[str, str]]] = {}
@@ -271,7 +300,7 @@ def project_files(
         for pid in sorted(by_respondent):
             recs = by_respondent[pid]
             case = _sub(cases, ns, "Case", {"guid": make_guid("case", pid), "name": pid})
-            first = {c: next((r[c] for r in recs if r[c]), "") for c in CASE_VARIABLES}
+            first = {c: next((r[c] for r in recs if r[c]), "") for c, _ in CASE_VARIABLES}
             _variable_values(case, CASE_VARIABLES, first, keep_empty=False)
             for rec in recs:
                 _sub(case, ns, "SourceRef", {"targetGUID": make_guid("source", rec["response_id"])})
@@ -292,22 +321,23 @@ def project_files(
         })
         if rec["question"].strip():
             _sub(source, ns, "Description", text=f"Question : {rec['question']}")
-        coded = by_response.get(rid, [])
-        spans = sorted({(r["start"], r["end"]) for r in coded if r["start"] is not None})
-        for start, end in spans:
-            here = sorted((r for r in coded if (r["start"], r["end"]) == (start, end)), key=lambda r: (r["code"], r["coder"]))
+        by_selection: dict[tuple[int, int, bool, str], list[dict[str, Any]]] = {}
+        for r in by_response.get(rid, []):
+            whole = r["start"] is None
+            span = (0, len(rec["text"])) if whole else (r["start"], r["end"])
+            by_selection.setdefault((*span, whole, r["coder"]), []).append(r)
+        for (start, end, whole, coder), here in sorted(by_selection.items(), key=lambda kv: kv[0]):
+            here.sort(key=lambda r: r["code"])
+            key = f"{rid}::{coder}" if whole else f"{rid}:{start}:{end}:{coder}"
             sel = _sub(source, ns, "PlainTextSelection", {
-                "guid": make_guid("selection", f"{rid}:{start}:{end}"), "name": _excerpt(rec["text"][start:end]),
-                "startPosition": str(start), "endPosition": str(end),
-                "creatingUser": make_guid("user", here[0]["coder"]), "creationDateTime": EXPORT_DATETIME,
+                "guid": make_guid("selection", key),
+                "name": _excerpt(rec["text"][start:end]), "startPosition": str(start), "endPosition": str(end),
+                "creatingUser": make_guid("user", coder), "creationDateTime": EXPORT_DATETIME,
             })
             _sub(sel, ns, "Description", text="\n".join(_score_line(r) for r in here))
             for r in here:
                 _add_coding(sel, r)
-        whole = sorted((r for r in coded if r["start"] is None), key=lambda r: (r["code"], r["coder"]))
-        for r in whole:
-            _add_coding(source, r)
-        _variable_values(source, [c for c, _ in SOURCE_VARIABLES], rec, keep_empty=True)
+        _variable_values(source, SOURCE_VARIABLES, rec, keep_empty=True)
 
     description = "Exporté par transitions-analysis : une source texte par réponse, un cas par répondant."
     if codebook_hash:
@@ -320,8 +350,11 @@ def project_files(
     return files
 
 
-def _column_of(label: str) -> str:
-    return {v: k for k, v in SOURCE_VARIABLES}[label]
+def _crlf_first(text: str) -> bool:
+    """Whether the first line ending of ``text`` is CR LF: QualCoder then keeps the positions of a
+    text with CR LF (it reads texts in text mode and writes each CR LF as LF plus a space)."""
+    first = text.find("\n")
+    return first > 0 and text[first - 1] == "\r"
 
 
 def _add_coding(parent: etree._Element, rec: dict[str, Any]) -> None:

@@ -46,15 +46,19 @@ from .codes import (
     parse_description,
     split_flat_name,
 )
-from .export import MACHINE_USERS, SOURCE_VARIABLES
+from .export import CASE_VARIABLES, MACHINE_USERS, SOURCE_VARIABLES, WHOLE_RESPONSE
 from .safety import DEFAULT_LIMITS, Limits, SafeArchive, parse_xml
 from .schemas import NS_CODEBOOK, NS_PROJECT, schema_errors
+from .taguette import looks_like_csv, taguette_rows
 
 log = logging.getLogger(__name__)
 
 OUR_RESPONSE_ID = re.compile(r"(?<![0-9A-Za-z])R[0-9a-f]{10}(?![0-9A-Za-z])")
 OUR_RESPONDENT_ID = re.compile(r"^P[0-9a-f]{8}$")
-_SCORE_LINE = re.compile(r"^(?P<code>\S+) · (?P<user>.+?)(?: · score (?P<score>\S+))?(?P<neg> · négation)?$")
+_SCORE_LINE = re.compile(
+    r"^(?P<code>\S+) · (?P<user>.+?)(?: · score (?P<score>\S+))?(?P<neg> · négation)?"
+    r"(?P<whole> · " + re.escape(WHOLE_RESPONSE) + r")?$"
+)
 _MACHINE_CODERS = {name: coder for coder, name in MACHINE_USERS.items()}
 _CODER_SOURCE = {coder: source for source, coder in MACHINE_CODERS.items()}
 _SHOWN_MAX = 15
@@ -237,15 +241,17 @@ def _crlf_mapper(text: str, spans: list[tuple[int, int, str]]) -> tuple[bool, An
     return use_norm, to_raw
 
 
-def _decode(data: bytes, name: str, report: Report, where: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        report.add(f"{where} : texte de « {name} » précédé d'une marque d'ordre d'octets (BOM), retirée", level=logging.INFO)
+def _decode(data: bytes, name: str, report: Report, where: str) -> tuple[str, bool]:
+    """The text of a source file and whether it began with a UTF-8 BOM (removed; QualCoder writes
+    one before every text, so the caller reports them once, together)."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if bom:
         data = data[3:]
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), bom
     except UnicodeDecodeError:
         report.add(f"{where} : texte de « {name} » non UTF-8, lu en Windows-1252")
-        return data.decode("cp1252", errors="replace")
+        return data.decode("cp1252", errors="replace"), bom
 
 
 class _Texts:
@@ -256,6 +262,7 @@ class _Texts:
         self.report = report
         self.where = where
         self.members = {n.replace("\\", "/").casefold(): n for n in archive.names}
+        self.with_bom: dict[str, None] = {}  # sources whose text file began with a BOM (ordered set)
 
     def member(self, file_name: str) -> str | None:
         key = file_name.replace("\\", "/").casefold()
@@ -286,7 +293,22 @@ class _Texts:
         member = self.member(rest.lstrip("/"))
         if member is None:
             return None, "missing_text", f"fichier texte {ref} absent de l'archive"
-        return _decode(self.archive.read(member), name, self.report, self.where), "", ""
+        text, bom = _decode(self.archive.read(member), name, self.report, self.where)
+        if bom:
+            self.with_bom[name] = None
+        return text, "", ""
+
+    def report_bom(self) -> None:
+        """One line for all the text files that began with a byte order mark (QualCoder writes one
+        before every text)."""
+        if self.with_bom:
+            names = list(self.with_bom)
+            shown = ", ".join(f"« {n} »" for n in names[:3]) + (" ..." if len(names) > 3 else "")
+            self.report.add(
+                f"{self.where} : {len(names)} texte(s) commençant par une marque d'ordre d'octets (BOM), "
+                f"retirée ; les positions comptent après elle ({shown})",
+                level=logging.INFO,
+            )
 
 
 # --------------------------------------------------------------------------- project
@@ -315,10 +337,12 @@ def _variables(el: etree._Element, variable_names: dict[str, str]) -> dict[str, 
     return out
 
 
+# response column -> slugs of the variable names that hold it: ours (a source's, then a case's:
+# « rôle du répondant »...), the column itself, and a few names other tools use
 _VARIABLE_KEYS: dict[str, tuple[str, ...]] = {
-    column: (slugify(label), slugify(column)) for column, label in SOURCE_VARIABLES
+    column: (slugify(label), slugify(column)) + tuple(slugify(case) for c, case in CASE_VARIABLES if c == column)
+    for column, label in SOURCE_VARIABLES
 }
-_VARIABLE_KEYS["territory"] += ("territoire_du_repondant",)
 _VARIABLE_KEYS["session"] += ("date_de_session", "date")
 _VARIABLE_KEYS["respondent_id"] += ("participant", "respondent")
 
@@ -433,13 +457,15 @@ def _import_project(root, archive, report: Report, *, where: str, path: Path, co
     reader.report_losses()
     responses_df = _frame(reader.responses, RESPONSES)
     segments_df, codings_df = _segments_and_codings(responses_df, reader.codings, _read_segments(segments), report, where)
-    users_df = pd.DataFrame(
-        [
-            {"guid": g, "name": reader.user_names[g], "coder": c, "codings": int((codings_df["coder"] == c).sum())}
-            for g, c in reader.users.items()
-        ],
-        columns=list(USER_COLUMNS),
-    )
+    coded_by = codings_df["coder"].value_counts()
+    users = [
+        {"guid": g, "name": reader.user_names[g], "coder": c, "codings": int(coded_by.get(c, 0))}
+        for g, c in reader.users.items()
+    ]
+    idle = [u["name"] or u["guid"] for u in users if not u["codings"]]
+    if idle:  # QualCoder's « default » owns the sources it imported; not a coder
+        report.add(f"{where} : {len(idle)} utilisateur(s) sans aucun codage, laissé(s) de côté : {_names(idle)}", level=logging.INFO)
+    users_df = pd.DataFrame([u for u in users if u["codings"]], columns=list(USER_COLUMNS))
     codes_df = pd.DataFrame(
         [
             {"guid": r.guid, "name": r.name, "path": " / ".join(r.path), "code": r.code, "matched_by": r.matched_by,
@@ -530,8 +556,9 @@ class _ProjectReader:
         return guid or None
 
     @staticmethod
-    def scores(sel: etree._Element) -> dict[tuple[str, str], tuple[float | None, bool]]:
-        """(code, coder) -> (score, negated) written by our exporter in a selection's description."""
+    def scores(sel: etree._Element) -> dict[tuple[str, str], tuple[float | None, bool, bool]]:
+        """(code, coder) -> (score, negated, response level) written by our exporter in a
+        selection's description (QualCoder keeps it as the coding's memo and writes it back)."""
         out = {}
         for line in _text_of(_kid(sel, "Description")).splitlines():
             m = _SCORE_LINE.match(line.strip())
@@ -541,7 +568,7 @@ class _ProjectReader:
                     score = float(m["score"]) if m["score"] else None
                 except ValueError:
                     score = None
-                out[(m["code"], coder)] = (score, bool(m["neg"]))
+                out[(m["code"], coder)] = (score, bool(m["neg"]), bool(m["whole"]))
         return out
 
     def response_id_for(self, name: str, guid: str) -> str:
@@ -639,8 +666,11 @@ class _ProjectReader:
                 if code is None:
                     continue
                 coder = self.coder_of(coding, sel, el, owner)
-                score, negated = known_scores.get((code, coder), (None, False))
-                self.codings.append(_Coding(rid, code, coder, start, end, evidence, score, negated))
+                score, negated, whole = known_scores.get((code, coder), (None, False, False))
+                if whole and start == 0 and text is not None and end == len(text):  # our response-level coding
+                    self.codings.append(_Coding(rid, code, coder, None, None, "", score, negated))
+                else:
+                    self.codings.append(_Coding(rid, code, coder, start, end, evidence, score, negated))
                 kept_without_text += text is None
         for coding in _kids(el, "Coding"):
             code = self.code_for(coding)
@@ -679,8 +709,10 @@ class _ProjectReader:
         }
 
     def report_losses(self) -> None:
-        """One line per kind of loss: unknown users, codings without user, unknown codes."""
+        """One line per kind of loss or tolerance: unknown users, codings without user, unknown
+        codes, text files with a BOM."""
         where = self.where
+        self.texts.report_bom()
         if self.unknown_users:
             self.report.add(f"{where} : {len(self.unknown_users)} utilisateur(s) absent(s) de <Users>, leur GUID sert de codeur : {_names(sorted(self.unknown_users))}")
         if self.no_user:
@@ -791,7 +823,8 @@ class QDCImport:
 
 
 def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT_LIMITS) -> QDCImport:
-    """Read a REFI-QDA codebook (``.qdc``) into the codebook YAML format (see /docs/refi-qda.md).
+    """Read a codebook into the codebook YAML format (see /docs/refi-qda.md): a REFI-QDA ``.qdc``
+    (XML), or Taguette's CSV codebook (a ``.csv``, or any file that is not XML; see :mod:`.taguette`).
 
     Ids: ours when recoverable (identifier line of the description, or our deterministic GUID),
     otherwise a slug of the path of names (``emotions_negatives.colere``); missing parents of a
@@ -806,6 +839,14 @@ def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT
     data = path.read_bytes()
     if data.startswith(b"PK\x03\x04"):
         raise QDAError("ceci est une archive ZIP (projet .qdpx ?) et non un codebook .qdc : utilisez import-qdpx", path=path)
+    if looks_like_csv(path, data):
+        notes: list[str] = []
+        rows = taguette_rows(path, data, notes)
+        for note in notes:
+            report.add(note)
+        records = [_CodeRec(f"ligne {number}", tag, [tag], description, None, None) for number, tag, description in rows]
+        return _codebook_from_records(records, path, report, codebook=codebook, origin="", kind="codebook CSV (Taguette)",
+                                      flat=True, dots=True)
     root = parse_xml(data, where=str(path))
     namespace = _check_root(root, "CodeBook", NS_CODEBOOK, "un codebook", report, where=where, path=path)
     if namespace == NS_CODEBOOK:
@@ -819,10 +860,19 @@ def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT
     if not records:
         raise QDAError("aucun code dans <Codes>", path=path)
     origin = root.get("origin") or ""
+    flat = all(r.parent_guid is None for r in records)
+    return _codebook_from_records(records, path, report, codebook=codebook, origin=origin, kind="codebook REFI-QDA",
+                                  flat=flat, dots=flat and origin.lower().startswith("taguette"))
+
+
+def _codebook_from_records(
+    records: list[_CodeRec], path: Path, report: Report, *, codebook: Any, origin: str, kind: str, flat: bool, dots: bool
+) -> QDCImport:
+    """The codebook mapping of the codes ``records`` read from ``path`` (a hierarchy, or a flat
+    list whose names hold it when ``flat``: ``::``, and ``.`` when ``dots``)."""
+    where = path.name
     info = as_codebook(codebook)
     by_guid = known_guids(sorted(set(CONTRACT_IDS) | set(info.ids())))
-    flat = all(r.parent_guid is None for r in records)
-    dots = flat and origin.lower().startswith("taguette")
 
     codes: list[dict[str, Any]] = []
     id_of_path: dict[tuple[str, ...], str] = {}
@@ -837,8 +887,12 @@ def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT
         taken.add(code_id)
         return code_id
 
+    file_order = {id(rec): i for i, rec in enumerate(records)}
+    if flat:  # parents read before children, whatever the file's order (Taguette keeps the order of creation)
+        records = sorted(records, key=lambda r: len(split_flat_name(r.name, dots=dots)))
     split_names = []
     for rec in records:
+        here = file_order[id(rec)]
         description, lists, marker = parse_description(rec.description)
         names = split_flat_name(rec.name, dots=dots) if flat else rec.path
         if flat and len(names) > 1:
@@ -850,7 +904,7 @@ def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT
                 parent_id = id_of_path.get(prefix[:-1])
                 new_id = unique(f"{parent_id}.{slugify(prefix[-1])}" if parent_id else slugify(prefix[-1]))
                 id_of_path[prefix] = new_id
-                codes.append({"id": new_id, "label": prefix[-1], "description": ""})
+                codes.append({"id": new_id, "label": prefix[-1], "description": "", "_at": here - 0.5})
                 report.add(f"{where} : code parent « {' / '.join(prefix)} » absent du fichier, créé ({new_id})", level=logging.INFO)
         if marker:
             code_id = unique(marker)
@@ -861,7 +915,7 @@ def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT
             code_id = unique(f"{parent_id}.{slugify(names[-1])}" if parent_id else slugify(names[-1]))
         id_of_guid[rec.guid] = code_id
         id_of_path.setdefault(tuple(names), code_id)
-        entry: dict[str, Any] = {"id": code_id, "label": names[-1], "description": description}
+        entry: dict[str, Any] = {"id": code_id, "label": names[-1], "description": description, "_at": here}
         for key in ("include", "exclude", "examples"):
             if lists[key]:
                 entry[key] = lists[key]
@@ -880,10 +934,10 @@ def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT
             new_id = entry["id"].replace(".", "_")
             report.add(f"{where} : identifiant {entry['id']} sans parent déclaré, renommé {new_id}")
             entry["id"] = new_id
-    # parents before children, file order otherwise
-    position = {c["id"]: i for i, c in enumerate(codes)}
+    # parents before children, file order otherwise (a created parent: where its first child was)
+    position = {c["id"]: c.pop("_at") for c in codes}
 
-    def sort_key(entry: dict[str, Any]) -> list[int]:
+    def sort_key(entry: dict[str, Any]) -> list[float]:
         parts = entry["id"].split(".")
         return [position.get(".".join(parts[: i + 1]), position[entry["id"]]) for i in range(len(parts))]
 
@@ -892,7 +946,7 @@ def read_qdc(path: str | Path, *, codebook: Any = None, limits: Limits = DEFAULT
         "name": f"Codebook importé de {path.name}",
         "version": "1",
         "language": "fr",
-        "description": f"Importé de {path.name}" + (f" (origine : {origin})" if origin else "")
+        "description": f"Importé de {path.name}, {kind}" + (f" (origine : {origin})" if origin else "")
         + " par transitions-analysis import-qdc : à compléter (motifs, inclusions, exclusions, exemples).",
         "codes": codes,
     }

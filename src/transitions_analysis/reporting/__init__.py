@@ -4,8 +4,12 @@
 
 - ``synthese.html``: the one-pager for partners (figures embedded as PNG, no other file needed;
   :mod:`.html`);
-- ``synthese.xlsx``: every table, one sheet each (French sheet names and headers; :mod:`.xlsx`);
-- ``tables/*.csv``: every table (column names of ``docs/synthesis.md``);
+- ``synthese.xlsx``: every table, one sheet each (French sheet names and headers, number formats;
+  :mod:`.xlsx`);
+- ``tables/*.csv``: every table, machine-readable (column names of ``docs/synthesis.md``, ``,``,
+  decimal point): what notebooks and scripts read;
+- ``tableur/*.csv``: the same tables for a French spreadsheet opened by double-click (French
+  headers, ``;``, decimal comma, UTF-8 with BOM; :mod:`.spreadsheet`);
 - ``figures/*.svg|pdf|png``;
 - with ``notebooks=True``: every ``notebooks/NN-*.py`` executed headless and exported as
   ``NN-*.html`` (:mod:`.notebooks`).
@@ -22,9 +26,9 @@ from typing import Any
 import pandas as pd
 
 from .. import config
-from ..agreement import agreement_table, read_codings
+from ..agreement import ALL_CODES, agreement_table, read_codings
 from ..core.io import CodedTables, refuse_raw
-from ..core.labels import ROLE_LABELS_FR
+from ..core.labels import ALL_CODES_FR, ROLE_LABELS_FR
 from ..core.schema import ALL_ROLES
 from ..lexicometry import lemmas_of_segments
 from ..lexicometry.synthesis import TABLE_TITLES_FR as LEXICAL_TITLES_FR
@@ -40,6 +44,7 @@ from ..plots import (
 from ..synthesis import TABLE_TITLES_FR, code_labels, select_sessions, self_expectations_note, synthesise, write_tables
 from .html import html_table, render_html
 from .notebooks import current_python_kernel, notebook_paths, run_notebooks
+from .spreadsheet import FRENCH_CSV_DIR, spreadsheet_view, write_french_csvs
 from .xlsx import write_xlsx
 
 log = logging.getLogger(__name__)
@@ -52,6 +57,7 @@ AGREEMENT_TITLE_FR = "Accord entre codeurs"
 LEXICAL_FIGURES = ("lexique_specificites", "lexique_classes", "lexique_afc")
 
 __all__ = [
+    "FRENCH_CSV_DIR",
     "HTML_NAME",
     "XLSX_NAME",
     "ReportResult",
@@ -62,6 +68,8 @@ __all__ = [
     "notebook_paths",
     "render_html",
     "run_notebooks",
+    "spreadsheet_view",
+    "write_french_csvs",
     "write_xlsx",
 ]
 
@@ -77,6 +85,7 @@ class ReportResult:
     figures: dict[str, dict[str, Path]]
     notebooks: list[dict[str, Any]] = field(default_factory=list)
     synthesis: dict[str, pd.DataFrame] = field(default_factory=dict)
+    french_tables: dict[str, Path] = field(default_factory=dict)
 
 
 def agreement_section(
@@ -144,7 +153,9 @@ def build_report(
         fig_paths[AGREEMENT_FIGURE] = save_figure(fig, AGREEMENT_FIGURE, out / "figures", formats=figure_formats)
         plt.close(fig)
         table_paths.update(write_tables({AGREEMENT_TABLE: agreement}, out / "tables"))
-        xlsx_tables[AGREEMENT_TABLE] = agreement
+        # people read « Ensemble des codes » where the machine-readable table has its code ALL_CODES
+        xlsx_tables[AGREEMENT_TABLE] = agreement.assign(
+            code=agreement["code"].replace({ALL_CODES: ALL_CODES_FR}))
         titles[AGREEMENT_TABLE] = AGREEMENT_TITLE_FR
     lexical = None
     if lexicometry:
@@ -154,6 +165,7 @@ def build_report(
         titles.update(LEXICAL_TITLES_FR)
         fig_paths.update(lexical_figures(lexical, out / "figures", formats=figure_formats))
     xlsx = write_xlsx(xlsx_tables, out / XLSX_NAME, titles=titles)
+    french_tables = write_french_csvs(xlsx_tables, out / FRENCH_CSV_DIR)
     nb_results: list[dict[str, Any]] = []
     if notebooks:
         params = {"TABLES_DIR": str((out / "tables").resolve()), "FIGURES_DIR": str((out / "figures").resolve()),
@@ -167,7 +179,7 @@ def build_report(
     html_path = out / HTML_NAME
     html_path.write_text(html, encoding="utf-8")
     log.info("rapport écrit : %s", html_path)
-    return ReportResult(out, html_path, xlsx, table_paths, fig_paths, nb_results, synth)
+    return ReportResult(out, html_path, xlsx, table_paths, fig_paths, nb_results, synth, french_tables)
 
 
 def lexical_section(tables: CodedTables, *, k: int, cache_dir: str | Path | None = config.CACHE_DIR) -> LexicalSynthesis:

@@ -14,16 +14,11 @@ from typing import Any
 import pandas as pd
 
 from .. import config
-from ..core.labels import COLUMN_LABELS_FR, date_fr, number_fr, percent_fr
+from ..core.labels import ALL_CODES_FR, COLUMN_LABELS_FR, DECIMAL_COLUMNS, PERCENT_COLUMNS, date_fr, number_fr, percent_fr
 
 TEMPLATES_DIR = config.PACKAGE_DATA_DIR / "templates"
 SCREEN_SCALE = 1.4  # figures are drawn at print size; on screen they are shown 1.4 times larger
 QUOTE_MAX_CHARS = 400
-_PERCENT_COLUMNS = ("share", "ci_low", "ci_high", "share_small_expected", "percent_agreement")
-_DECIMAL_COLUMNS = {
-    "chi2": 1, "min_expected": 1, "mean_participants_per_session": 1, "cramers_v": 2, "jaccard": 2,
-    "krippendorff_alpha": 2, "alpha_ci_low": 2, "alpha_ci_high": 2, "fleiss_kappa": 2,
-}
 
 
 def cell_fr(column: str, value: Any) -> str:
@@ -32,12 +27,12 @@ def cell_fr(column: str, value: Any) -> str:
         return "oui" if bool(value) else "non"
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    if column in _PERCENT_COLUMNS:
+    if column in PERCENT_COLUMNS:
         return percent_fr(float(value))
     if column == "p_value":
         return "< 0,001" if value < 0.001 else number_fr(float(value), 3)
-    if column in _DECIMAL_COLUMNS:
-        return number_fr(float(value), _DECIMAL_COLUMNS[column])
+    if column in DECIMAL_COLUMNS:
+        return number_fr(float(value), DECIMAL_COLUMNS[column])
     if isinstance(value, (int, float)):
         return number_fr(value)
     return str(value)
@@ -162,7 +157,7 @@ def render_html(
         "agreement": None if agreement is None else {
             "overall": (agreement[agreement["code"] == "__all__"].iloc[0] if (agreement["code"] == "__all__").any()
                         else agreement.iloc[0]),
-            "table": html_table(agreement.assign(code=[("Ensemble des codes" if c == "__all__" else labels.get(c, c))
+            "table": html_table(agreement.assign(code=[(ALL_CODES_FR if c == "__all__" else labels.get(c, c))
                                                        for c in agreement["code"]]),
                                 ["code", "n_units", "n_coders", "percent_agreement", "krippendorff_alpha",
                                  "alpha_ci_low", "alpha_ci_high", "fleiss_kappa"]),
