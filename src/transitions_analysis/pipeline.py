@@ -39,7 +39,7 @@ from .core.io import (
     write_table,
 )
 from .core.roles import RoleTable
-from .ingestion import IngestResult
+from .ingestion import ANONYMISED_COLUMNS, IngestResult
 from .ingestion import ingest as read_exports
 from .reporting import ReportResult, build_report
 
@@ -66,7 +66,7 @@ def ingest(
     """
     anonymiser = None
     if anonymise:
-        anonymiser = functools.partial(anonymise_frame, columns=("text", "role_raw"), names_column="_names",
+        anonymiser = functools.partial(anonymise_frame, columns=ANONYMISED_COLUMNS, names_column="_names",
                                        nlp=nlp, cache_dir=cache_dir, progress=progress)
     return read_exports(paths, anonymiser=anonymiser, role_table=role_table)
 

@@ -7,6 +7,7 @@ and exits with status 2 instead of a traceback.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -80,3 +81,43 @@ MSG_AGREE_UNIT_COLUMN = "colonne d'unité {column!r} absente (colonnes d'unité 
 MSG_AGREE_EMPTY_VALUE = "valeur vide : chaque ligne doit nommer son unité et son codeur"
 MSG_AGREE_NOT_EXCLUSIVE = "codes non exclusifs : l'unité {unit!r} a {n} codes du codeur {coder!r} (--exclusive demande un seul code par unité et codeur)"
 MSG_AGREE_UNKNOWN_CODE = "code inconnu dans la décision : {code!r}"
+
+# Output folders and files (core.io.run_folder, core.io.check_out_file).
+MSG_OUT_IS_FILE = "--out désigne un fichier existant : indiquez un dossier (il sera créé ou remplacé en entier)"
+MSG_OUT_IS_DIR = "--out désigne un dossier existant : indiquez un nom de fichier"
+MSG_OUT_NOT_WRITABLE = "impossible d'écrire ici ({reason}) : choisissez un autre dossier (--out)"
+MSG_NOT_CODED_FOLDER = (
+    "dossier de sortie incomplet : {missing} absent(s) ; ce dossier n'est pas un jeu d'exports bruts "
+    "mais une sortie interrompue ou partielle de transitions-analysis : relancez « code » ou « report » sur les exports"
+)
+MSG_OUTPUT_FOLDER_AS_INPUT = (
+    "ce dossier est une sortie de transitions-analysis ({files}), pas un jeu d'exports bruts : "
+    "donnez les exports d'origine, ou ce dossier à « report » s'il est codé"
+)
+
+# Command line: the one exit path (cli.main).
+MSG_INTERRUPTED = "interrompu (Ctrl-C) : les dossiers de sortie de cette exécution n'ont pas été écrits, les anciens sont intacts"
+MSG_INTERNAL = "erreur interne ({kind} : {detail}) ; trace complète écrite dans {path} ; merci de la signaler avec ce fichier"
+MSG_OUT_OF_MEMORY = "mémoire insuffisante pour ce traitement : essayez avec moins de fichiers à la fois"
+
+_OS_ERRORS_FR = {
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.ENOSPC: "disque plein",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.EEXIST: "existe déjà",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.EMFILE: "trop de fichiers ouverts",
+    errno.EPIPE: "sortie fermée avant la fin (tube interrompu)",
+    errno.ELOOP: "trop de liens symboliques",
+}
+
+
+def os_error_fr(exc: OSError) -> str:
+    """One French line for an operating-system error: the file it concerns and what went wrong."""
+    reason = _OS_ERRORS_FR.get(exc.errno or -1) or (exc.strerror or type(exc).__name__)
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f)
+    return f"{where}: {reason}" if where else reason
