@@ -88,6 +88,20 @@ def agreement_section(
     return table
 
 
+def _xlsx_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without the control characters a spreadsheet cell cannot hold (openpyxl refuses
+    them): a text imported from another tool, or a coded folder written elsewhere, may have some."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype)]
+    if not text:
+        return df
+    out = df.copy()
+    for c in text:
+        out[c] = out[c].map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
+    return out
+
+
 def build_report(
     tables: CodedTables,
     out_dir: str | Path,
@@ -130,7 +144,7 @@ def build_report(
         table_paths.update(write_tables({AGREEMENT_TABLE: agreement}, out / "tables"))
         xlsx_tables[AGREEMENT_TABLE] = agreement
         titles[AGREEMENT_TABLE] = AGREEMENT_TITLE_FR
-    xlsx = write_xlsx(xlsx_tables, out / XLSX_NAME, titles=titles)
+    xlsx = write_xlsx({name: _xlsx_safe(df) for name, df in xlsx_tables.items()}, out / XLSX_NAME, titles=titles)
     nb_results: list[dict[str, Any]] = []
     if notebooks:
         params = {"TABLES_DIR": str((out / "tables").resolve()), "FIGURES_DIR": str((out / "figures").resolve()),
