@@ -60,6 +60,8 @@ MIN_GROUP_SIZE = 3
 
 # Randomness: every estimator and resampling takes a random_state; this is the default.
 RANDOM_STATE = 20210
+# Agreement: largest number of bootstrap draws accepted (time grows with it; memory does not).
+MAX_BOOTSTRAP = 100_000
 
 # Rule coder: negation and expectation cues, small-word equivalents (researcher-editable YAML).
 CODING_CUES = PACKAGE_DATA_DIR / "coding_cues.yaml"

@@ -110,9 +110,7 @@ def run_folder(out_dir: str | Path) -> Iterator[Path]:
     holds files of two runs. Refuses ``data/raw/``, an existing file, and a place where nothing
     can be written (:class:`InputError` naming it).
     """
-    out = refuse_raw(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(MSG_OUT_IS_FILE, path=out)
+    out = check_out_folder(out_dir)
     parent = out.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -140,19 +138,29 @@ def run_folder(out_dir: str | Path) -> Iterator[Path]:
         raise _not_writable(out, exc) from exc
 
 
+def check_out_folder(path: str | Path) -> Path:
+    """``path`` as a Path when a run's folder can be written there (before a long run): not in
+    ``data/raw/``, not an existing file, its nearest existing parent a writable folder."""
+    out = refuse_raw(path)
+    if out.exists() and not out.is_dir():
+        raise InputError(MSG_OUT_IS_FILE, path=out)
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(MSG_OUT_NOT_WRITABLE.format(reason=f"{parent} n'est pas un dossier"), path=out)
+    if not os.access(parent, os.W_OK):
+        raise InputError(MSG_OUT_NOT_WRITABLE.format(reason="permission refusée"), path=parent)
+    return out
+
+
 def check_out_file(path: str | Path) -> Path:
     """``path`` as a Path when a file can be written there: not in ``data/raw/``, not an existing
     folder, its folder creatable and writable; else :class:`InputError` naming it."""
     path = refuse_raw(path)
     if path.is_dir():
         raise InputError(MSG_OUT_IS_DIR, path=path)
-    parent = path.absolute().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _not_writable(parent, exc) from exc
-    if not os.access(parent, os.W_OK):
-        raise InputError(MSG_OUT_NOT_WRITABLE.format(reason="permission refusée"), path=parent)
+    check_out_folder(path.absolute().parent)
     return path
 
 

@@ -182,6 +182,9 @@ def collect_files(paths: Iterable[str | Path] | str | Path) -> tuple[list[tuple[
             if root.stat().st_size == 0:
                 skip(root, root.name, "fichier vide (0 octet)")
                 continue
+            if looks_like_human_codings(root):
+                raise InputError("ce fichier est un codage humain (colonnes coder, code), pas un export de réponses : "
+                                 "donnez-le avec --human-codings", path=root)
             files.append((root, root.name))
         else:
             raise InputError(MSG_FILE_NOT_FOUND, path=root)
