@@ -243,3 +243,14 @@ def test_read_table_refuses_a_file_that_is_not_a_workbook(tmp_path):
     with pytest.raises(InputError, match="pas une archive .xlsx valide"):
         read_table(tmp_path / "t.xlsx")
     assert isinstance(read_table(_xlsx(tmp_path / "ok.xlsx", {"s": [["a", "b"], ["1", None]]})), pd.DataFrame)
+
+
+def test_a_codebook_with_an_unclosed_quote_points_at_that_line_in_french():
+    from transitions_analysis.core.codebook import parse_codebook
+    from transitions_analysis.core.errors import CodebookError
+
+    text = ('name: t\nversion: "1"\nlanguage: fr\ndescription: x\ncodes:\n  - id: principle\n    label: "Principes\n'
+            "  - id: principle.cooperation\n    label: Coop\n")
+    with pytest.raises(CodebookError, match="jamais fermé") as err:
+        parse_codebook(text, path="cb.yaml")
+    assert err.value.line == 7  # the line of the quote, not the end of the file (10)

@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from .. import config
-from ..core.errors import InputError, yaml_error_line
+from ..core.errors import InputError, yaml_error_line, yaml_problem_fr
 from ..core.text import fold_name as _fold
 from .patterns import PersonalData
 from .words import CommonWordRule, WordStats
@@ -61,7 +61,7 @@ def load_anonymisation_rules(path: str | Path | None = None) -> AnonymisationRul
     except FileNotFoundError as exc:
         raise InputError("fichier de règles d'anonymisation introuvable", path=path) from exc
     except yaml.YAMLError as exc:
-        raise InputError(f"YAML invalide : {exc}", path=path, line=yaml_error_line(exc)) from exc
+        raise InputError(f"YAML illisible : {yaml_problem_fr(exc)}", path=path, line=yaml_error_line(exc)) from exc
     if not isinstance(raw, Mapping):
         raise InputError("les règles d'anonymisation doivent être un dictionnaire", path=path)
     unknown = sorted(set(raw) - _RULE_KEYS)

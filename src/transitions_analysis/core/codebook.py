@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from .. import config
-from .errors import CodebookError, yaml_error_line
+from .errors import CodebookError, yaml_error_line, yaml_problem_fr
 from .io import refuse_raw
 
 TOP_KEYS = ("name", "version", "language", "description", "codes")
@@ -315,7 +315,7 @@ def parse_codebook(text: str, *, path: str = "<codebook>") -> Codebook:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise CodebookError(f"YAML illisible : {getattr(exc, 'problem', exc)}", path=path,
+        raise CodebookError(f"YAML illisible : {yaml_problem_fr(exc)}", path=path,
                             line=yaml_error_line(exc)) from exc
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
         raise CodebookError("le codebook doit être un dictionnaire (name, version, codes...)", path=path, line=1)

@@ -61,9 +61,37 @@ class QDAError(InputError):
 
 
 def yaml_error_line(exc: Exception) -> int | None:
-    """The 1-based line a PyYAML error points at (``problem_mark``), when it gives one."""
+    """The 1-based line a PyYAML error points at, when it gives one: where the problem is, or -
+    for a quote or a bracket never closed, which PyYAML notices lines later or at the end of the
+    file - where that element starts (``context_mark``)."""
     mark = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    unclosed = "end of stream" in str(getattr(exc, "problem", "")) or any(
+        k in str(getattr(exc, "context", "")) for k in ("flow", "quoted"))
+    if context is not None and unclosed:
+        return context.line + 1
     return mark.line + 1 if mark is not None else None
+
+
+_YAML_PROBLEMS_FR = (
+    ("end of stream", "élément jamais fermé (guillemet, crochet ou accolade ouvert sans sa fin)"),
+    ("mapping values are not allowed", "deux-points inattendu : un texte contenant « : » se met entre guillemets"),
+    ("expected <block end>", "indentation incohérente"),
+    ("found character '\\t'", "tabulation dans l'indentation : utilisez des espaces"),
+    ("could not find expected ':'", "deux-points manquant après une clé"),
+    ("expected ',' or ']'", "liste entre crochets mal fermée"),
+    ("expected ',' or '}'", "dictionnaire entre accolades mal fermé"),
+    ("found duplicate anchor", "ancre en double"),
+    ("did not find expected key", "clé attendue : indentation ou tiret mal placé"),
+    ("did not find expected", "élément attendu absent (indentation ou ponctuation)"),
+)
+
+
+def yaml_problem_fr(exc: Exception) -> str:
+    """The problem of a PyYAML error in French, PyYAML's own words after it (for a search)."""
+    problem = str(getattr(exc, "problem", None) or exc).splitlines()[0]
+    french = next((fr for key, fr in _YAML_PROBLEMS_FR if key in problem), "YAML mal formé")
+    return f"{french} ({problem})"
 
 
 # Message templates shared by several modules (keep wording consistent, French for users).
