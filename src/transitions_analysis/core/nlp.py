@@ -189,8 +189,9 @@ def pipe_texts(nlp: Language, texts: Sequence[str], *, batch_size: int = config.
     from spacy.tokens import Doc
 
     texts = list(texts)
-    limit = min(nlp.max_length, LONG_TEXT_CHUNK * 10)
-    size = min(nlp.max_length, LONG_TEXT_CHUNK)
+    max_length = getattr(nlp, "max_length", 1_000_000)  # spaCy's default, for a wrapped pipeline
+    limit = min(max_length, LONG_TEXT_CHUNK * 10)
+    size = min(max_length, LONG_TEXT_CHUNK)
     short = nlp.pipe((t for t in texts if len(t) <= limit), batch_size=batch_size, n_process=n_process)
     for text in texts:
         if len(text) <= limit:
