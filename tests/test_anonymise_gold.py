@@ -126,6 +126,8 @@ def test_common_words_follow_the_corpus_then_the_language():
     assert not big.is_common("Macron") and small.is_common("Macron")
     # a capitalised word opening lines is no evidence of a name
     assert WordStats.of([f"Réduire la facture {i}" for i in range(30)], rule).is_common("Réduire")
+    # a capital often loses its accent: « étudier » written elsewhere says « Etudier » is a word
+    assert WordStats.of([f"il faut étudier {i}" for i in range(5)], rule).is_common("Etudier")
 
 
 def test_replacements_are_reported_and_positions_move_with_them():

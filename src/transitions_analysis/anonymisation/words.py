@@ -14,7 +14,9 @@ prix »), words written in capitals, capitalised phrases (« Aides Financières 
   inside sentences and almost always capitalised (« Macron » in a national consultation) is
   taken for a name whatever its frequency in the language.
 
-The thresholds are in ``data/anonymise.yaml`` (``common_words``). The rules that use this test
+Corpus counts ignore accents: a capital often loses its accent (« Etudier », « Eviter »), and
+« étudier » in lower case elsewhere says it is a word. The thresholds are in
+``data/anonymise.yaml`` (``common_words``). The rules that use this test
 (:mod:`.names`) never apply it to a first name of the list, a name given by the source or a name
 after a civility or a title (« M. Petit », « président Macron »).
 """
@@ -26,6 +28,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from ..core.text import strip_accents
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _BREAK_RE = re.compile(r"[!?;:…\n]")
@@ -50,8 +54,9 @@ class CommonWordRule:
 
 @dataclass
 class WordStats:
-    """How a corpus writes each word (keys are lower-cased): ``lower`` counts it written in lower
-    case, ``inside`` counts it anywhere but at the start of a sentence or a line, in any case."""
+    """How a corpus writes each word (keys are lower-cased, without accents): ``lower`` counts it
+    written in lower case, ``inside`` counts it anywhere but at the start of a sentence or a
+    line, in any case."""
 
     lower: Counter[str] = field(default_factory=Counter)
     inside: Counter[str] = field(default_factory=Counter)
@@ -67,23 +72,31 @@ class WordStats:
             end = 0
             for m in _WORD_RE.finditer(text):
                 w = m.group()
-                key = w.lower()
+                key = _key(w)
                 gap = text[end : m.start()]
                 opening = not previous or bool(_BREAK_RE.search(gap)) or ("." in gap and len(previous) > 2)
-                if w == key:
+                written_lower = w == w.lower()
+                if written_lower:
                     lower[key] += 1
-                if w == key or not opening:
+                if written_lower or not opening:
                     inside[key] += 1
                 previous, end = w, m.end()
         return cls(lower, inside, rule or CommonWordRule())
 
     def is_common(self, word: str) -> bool:
         """True when ``word`` (any case) is an ordinary French word (see the module docstring)."""
-        key = word.rstrip(".").lower()
-        if not key:
+        word = word.rstrip(".").lower()
+        if not word:
             return False
+        key = _key(word)
         if self.lower[key] >= self.rule.min_lower:
             return True
         if self.inside[key] >= self.rule.min_evidence:
             return False
-        return french_zipf(key) >= self.rule.zipf
+        return french_zipf(word) >= self.rule.zipf
+
+
+@lru_cache(maxsize=200_000)
+def _key(word: str) -> str:
+    """Counting key of a word: lower case, no accents."""
+    return strip_accents(word.lower())
