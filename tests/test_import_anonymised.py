@@ -62,3 +62,11 @@ def test_import_qdpx_writes_no_name_and_keeps_codings_on_their_words(raw_project
     seg = tables.segments.iloc[0]
     assert text[seg.start : seg.end] == seg.text
     assert "Marchetti" not in json.dumps(tables.run_info, ensure_ascii=False)
+
+
+def test_a_bad_segments_file_is_one_french_line(raw_project, tmp_path, capsys):
+    (tmp_path / "segments.csv").write_text("segment_id,response_id,start,end,text\ns1,R1,début,3,abc\n", encoding="utf-8")
+    code = main(["import-qdpx", str(raw_project), "--out", str(tmp_path / "i"), "--segments", str(tmp_path / "segments.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "segments.csv" in err.splitlines()[-1] and "start" in err.splitlines()[-1]
