@@ -268,6 +268,11 @@ def report_inputs(
             params["HUMAN_CODINGS"] = str(human_path.resolve())
         result = build_report(tables, tmp, k=k, sessions=sessions, human_codings=human_path, codebook=codebook,
                               notebooks=notebooks, notebook_parameters=params, sample=is_sample(inputs))
+        for nb in result.notebooks:  # the executed notebooks show their parameters: the final paths
+            for page in (Path(nb["html"]), Path(nb["ipynb"])):
+                if page.is_file():
+                    page.write_text(page.read_text(encoding="utf-8").replace(str(tmp.resolve()), str(out.resolve())),
+                                    encoding="utf-8")
     result = _moved(result, tmp, out)
     log.info("rapport : %s (%d tables, %d figures%s) en %.0f s", result.html, len(result.tables), len(result.figures),
              f", {len(result.notebooks)} carnets" if result.notebooks else "", time.perf_counter() - started)
