@@ -166,9 +166,6 @@ def check_out_file(path: str | Path) -> Path:
 
 # --------------------------------------------------------------------------- decoding text files
 
-#: Encodings tried in turn on a file that is not UTF-16 (cp1252: French Excel; latin-1 never fails).
-ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
-
 
 def _utf16_without_bom(raw: bytes) -> str | None:
     """``utf-16-le``/``utf-16-be`` when ``raw`` looks like BOM-less UTF-16 text (one byte of two
