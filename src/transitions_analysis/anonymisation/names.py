@@ -198,26 +198,53 @@ def _name_regex(words: Sequence[str], *, case_sensitive: bool) -> str:
     return rf"(?<![\w-]){body}(?![\w-])"
 
 
+def _split_name(name: str, rules: AnonymisationRules, leading: frozenset[str]) -> tuple[list[str], list[str]] | None:
+    """``(given names, surname)`` words of ``name`` once its ``leading`` words (civilities...)
+    and institution words are dropped; a one-word name is ``([], [word])``; None when nothing is left."""
+    tokens = [w for _, _, w in _words(str(name))]
+    while tokens and _fold(tokens[0]) in leading:
+        tokens = tokens[1:]
+    tokens = [t for t in tokens if _fold(t) not in rules.not_names or _is_initial(t)]
+    if len(tokens) <= 1:
+        return ([], tokens) if tokens else None
+    parts = _parse_name(" ".join(tokens), rules)
+    given = [t for t in tokens if _fold(t) in parts.given.split()] if parts else []
+    surname = [t for t in tokens if t not in given]
+    if not given or not surname:
+        given, surname = tokens[:1], tokens[1:]
+    return given, surname
+
+
+def _names_regex(forms: set[tuple[str, ...]], single_parts: set[str], *, case_sensitive: bool) -> re.Pattern[str] | None:
+    """One regex for name ``forms`` (longest first; in any case, or as written and in capitals)
+    and ``single_parts`` (capitalised or in capitals only)."""
+    if not forms and not single_parts:
+        return None
+    patterns = []
+    for form in sorted(forms, key=lambda f: (-sum(map(len, f)), f)):
+        patterns.append(_name_regex(form, case_sensitive=case_sensitive))
+        if case_sensitive:
+            patterns.append(_name_regex([w.upper() for w in form], case_sensitive=True))
+    for part in sorted(single_parts, key=lambda p: (-len(p), p)):
+        bare = part.rstrip(".")
+        patterns.append(_name_regex([bare[0].upper() + bare[1:]], case_sensitive=True))
+        patterns.append(_name_regex([bare.upper()], case_sensitive=True))
+    return re.compile("|".join(dict.fromkeys(patterns)))
+
+
 def _known_name_pattern(known_names: Iterable[str], rules: AnonymisationRules) -> re.Pattern[str] | None:
     """One regex finding every known name and its distinctive parts, longest forms first."""
     full_forms: set[tuple[str, ...]] = set()
     single_parts: set[str] = set()
     for name in known_names:
-        tokens = [w for _, _, w in _words(str(name))]
-        while tokens and _fold(tokens[0]) in rules.civilities:
-            tokens = tokens[1:]
-        tokens = [t for t in tokens if _fold(t) not in rules.not_names or _is_initial(t)]
-        if not tokens:
+        split = _split_name(name, rules, rules.civilities)
+        if split is None:
             continue
-        if len(tokens) == 1:
-            if _distinctive(tokens[0], rules):
-                single_parts.add(tokens[0])
+        given, surname = split
+        if not given:
+            if _distinctive(surname[0], rules):
+                single_parts.add(surname[0])
             continue
-        parts = _parse_name(" ".join(tokens), rules)
-        given = [t for t in tokens if _fold(t) in parts.given.split()] if parts else []
-        surname = [t for t in tokens if t not in given]
-        if not given or not surname:
-            given, surname = tokens[:1], tokens[1:]
         full_forms.add(tuple(given + surname))
         full_forms.add(tuple(surname + given))
         if not _is_initial(surname[0]):
@@ -229,17 +256,7 @@ def _known_name_pattern(known_names: Iterable[str], rules: AnonymisationRules) -
                 full_forms.add(tuple(surname))  # Le Gall, Da Silva
         if rules.given_name_alone and len(given) == 1 and _distinctive(given[0], rules):
             single_parts.add(given[0])
-    if not full_forms and not single_parts:
-        return None
-    patterns = [
-        _name_regex(form, case_sensitive=False)
-        for form in sorted(full_forms, key=lambda f: (-sum(map(len, f)), f))
-    ]
-    for part in sorted(single_parts, key=lambda p: (-len(p), p)):
-        bare = part.rstrip(".")
-        patterns.append(_name_regex([bare[0].upper() + bare[1:]], case_sensitive=True))
-        patterns.append(_name_regex([bare.upper()], case_sensitive=True))
-    return re.compile("|".join(dict.fromkeys(patterns)))
+    return _names_regex(full_forms, single_parts, case_sensitive=False)
 
 
 def _discovered_name_pattern(
@@ -261,25 +278,18 @@ def _discovered_name_pattern(
     forms: set[tuple[str, ...]] = set()
     single_parts: set[str] = set()
     for name in names:
-        tokens = [w for _, _, w in _words(str(name))]
-        while tokens and _fold(tokens[0]) in rules.civilities | rules.titles | rules.roles:
-            tokens = tokens[1:]
-        tokens = [t for t in tokens if _fold(t) not in rules.not_names or _is_initial(t)]
-        if not tokens:
+        split = _split_name(name, rules, rules.civilities | rules.titles | rules.roles)
+        if split is None:
             continue
-        if len(tokens) == 1:
-            if alone_ok(tokens[0]):
-                single_parts.add(tokens[0])
+        given, surname = split
+        if not given:
+            if alone_ok(surname[0]):
+                single_parts.add(surname[0])
             continue
-        forms.add(tuple(tokens))
-        parts = _parse_name(" ".join(tokens), rules)
-        given = [t for t in tokens if _fold(t) in parts.given.split()] if parts else []
-        surname = [t for t in tokens if t not in given]
-        if not given or not surname:
-            given, surname = tokens[:1], tokens[1:]
+        forms.add(tuple(given + surname))
         forms.add(tuple(surname + given))
         listed = _fold(given[0]).split("-")[0] in rules.given_names
-        capitals = all(t.isupper() for t in tokens)
+        capitals = all(t.isupper() for t in given + surname)
         if listed and not capitals and not _is_initial(surname[0]):
             forms.add(tuple(given + [surname[0][0]]))  # Jean D.
             forms.add(tuple([given[0][0]] + surname))  # J. Dupont
@@ -287,17 +297,7 @@ def _discovered_name_pattern(
             single_parts.add(surname[0])
         elif len(surname) > 1 and _is_capitalised(surname[0]):
             forms.add(tuple(surname))  # Le Gall, Da Silva
-    if not forms and not single_parts:
-        return None
-    patterns = []
-    for form in sorted(forms, key=lambda f: (-sum(map(len, f)), f)):
-        patterns.append(_name_regex(form, case_sensitive=True))
-        patterns.append(_name_regex([w.upper() for w in form], case_sensitive=True))
-    for part in sorted(single_parts, key=lambda p: (-len(p), p)):
-        bare = part.rstrip(".")
-        patterns.append(_name_regex([bare[0].upper() + bare[1:]], case_sensitive=True))
-        patterns.append(_name_regex([bare.upper()], case_sensitive=True))
-    return re.compile("|".join(dict.fromkeys(patterns)))
+    return _names_regex(forms, single_parts, case_sensitive=True)
 
 
 def _distinctive(word: str, rules: AnonymisationRules) -> bool:
