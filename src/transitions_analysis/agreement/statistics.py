@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..core.errors import MSG_AGREE_NOT_EXCLUSIVE, InputError
+from ..core.errors import MSG_AGREE_NOT_EXCLUSIVE, MSG_BOOTSTRAP_RANGE, InputError
 from .io import _normalise
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ def agreement_table(
     (``random_state`` seeds it; 0 disables it). Columns: :data:`TABLE_COLUMNS`.
     """
     if not 0 <= n_boot <= MAX_BOOTSTRAP:
-        raise InputError(f"nombre de tirages bootstrap hors limites : {n_boot} (de 0 à {MAX_BOOTSTRAP})")
+        raise InputError(MSG_BOOTSTRAP_RANGE.format(limit=MAX_BOOTSTRAP, value=n_boot))
     norm = _normalise(codings, unit)
     code_list = _codes_of(norm, codes)
     seen = norm[["unit", "coder"]].drop_duplicates()

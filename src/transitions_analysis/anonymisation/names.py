@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from .. import config
-from ..core.errors import InputError, yaml_error_line, yaml_problem_fr
+from ..core.errors import MSG_COMMON_WORDS_KEYS, MSG_COMMON_WORDS_NUMBERS, InputError, yaml_error_line, yaml_problem_fr
 from ..core.text import fold_name as _fold
 from .patterns import PersonalData
 from .words import CommonWordRule, WordStats
@@ -82,7 +82,7 @@ def load_anonymisation_rules(path: str | Path | None = None) -> AnonymisationRul
         raise InputError("'known_names' accepte given_name_alone et min_part_length", path=path)
     common = raw.get("common_words") or {}
     if not isinstance(common, Mapping) or set(common) - {"min_lower", "min_evidence", "zipf"}:
-        raise InputError("'common_words' accepte min_lower, min_evidence et zipf", path=path)
+        raise InputError(MSG_COMMON_WORDS_KEYS, path=path)
     try:
         common_rule = CommonWordRule(
             min_lower=int(common.get("min_lower", CommonWordRule.min_lower)),
@@ -90,7 +90,7 @@ def load_anonymisation_rules(path: str | Path | None = None) -> AnonymisationRul
             zipf=float(common.get("zipf", CommonWordRule.zipf)),
         )
     except (TypeError, ValueError) as exc:
-        raise InputError("'common_words' : des nombres sont attendus", path=path) from exc
+        raise InputError(MSG_COMMON_WORDS_NUMBERS, path=path) from exc
     from spacy.lang.fr.stop_words import STOP_WORDS  # light: no model, no pipeline
 
     return AnonymisationRules(

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from .. import config
-from ..core.errors import InputError
+from ..core.errors import MSG_BOOTSTRAP_RANGE, InputError
 
 log = logging.getLogger("transitions_analysis.cli")
 
@@ -111,7 +111,7 @@ def run_agree(args: argparse.Namespace) -> int:
     from ..core.io import check_out_file
 
     if not 0 <= args.bootstrap <= MAX_BOOTSTRAP:
-        raise InputError(f"--bootstrap doit être entre 0 et {MAX_BOOTSTRAP} (reçu : {args.bootstrap})")
+        raise InputError(MSG_BOOTSTRAP_RANGE.format(limit=MAX_BOOTSTRAP, value=args.bootstrap))
     if args.disagreements:
         check_out_file(args.disagreements)
     unit = args.unit or detect_unit(args.codings)

@@ -23,7 +23,18 @@ from typing import Any
 import yaml
 
 from .. import config
-from .errors import CodebookError, yaml_error_line, yaml_problem_fr
+from .errors import (
+    MSG_REGEX_NOT_TEXT,
+    MSG_REGEX_REFUSED,
+    REGEX_ALTERNATION,
+    REGEX_BACKREFERENCE,
+    REGEX_INVALID,
+    REGEX_NESTED,
+    REGEX_UNBOUNDED,
+    CodebookError,
+    yaml_error_line,
+    yaml_problem_fr,
+)
 from .io import refuse_raw
 
 TOP_KEYS = ("name", "version", "language", "description", "codes")
@@ -201,7 +212,7 @@ def regex_problem(pattern: str) -> str | None:
         re.compile(pattern)
         tree = parser.parse(pattern)
     except re.error as exc:
-        return f"expression régulière invalide ({exc})"
+        return REGEX_INVALID.format(detail=exc)
     repeats = {c.MAX_REPEAT, c.MIN_REPEAT} | ({c.POSSESSIVE_REPEAT} if hasattr(c, "POSSESSIVE_REPEAT") else set())
     unbounded = 0
 
@@ -209,18 +220,18 @@ def regex_problem(pattern: str) -> str | None:
         nonlocal unbounded
         for op, arg in items:
             if op in (c.GROUPREF, c.GROUPREF_EXISTS) or op == getattr(c, "GROUPREF_IGNORE", None):
-                return "renvoi à un groupe (\\1, (?(1)...)) non permis"
+                return REGEX_BACKREFERENCE
             if op in repeats:
                 low, high, sub = arg
                 many = high is c.MAXREPEAT or high > 1
                 if high is c.MAXREPEAT:
                     unbounded += 1
                 if many and inside_repeat:
-                    return "quantificateur dans un groupe quantifié (comme (a+)+) : temps de calcul explosif"
+                    return REGEX_NESTED
                 found = walk(sub, inside_repeat or many)
             elif op == c.BRANCH:
                 if inside_repeat:
-                    return "alternative (|) dans un groupe répété : utilisez une classe [..] ou plusieurs motifs"
+                    return REGEX_ALTERNATION
                 found = next((r for alt in arg[1] if (r := walk(alt, inside_repeat))), None)
             elif op == c.SUBPATTERN:
                 found = walk(arg[-1], inside_repeat)
@@ -238,7 +249,7 @@ def regex_problem(pattern: str) -> str | None:
     if found:
         return found
     if unbounded > REGEX_MAX_UNBOUNDED:
-        return f"plus de {REGEX_MAX_UNBOUNDED} quantificateurs sans borne (*, +, {{n,}})"
+        return REGEX_UNBOUNDED.format(limit=REGEX_MAX_UNBOUNDED)
     return None
 
 
@@ -282,10 +293,10 @@ def _check_token_dicts(pattern: list) -> None:
             raise ValueError(f"attribut(s) de motif spaCy inconnu(s) : {bad}")
         for regex in _regexes(tok):
             if not isinstance(regex, str):
-                raise ValueError(f"REGEX doit être un texte, pas {regex!r}")
+                raise ValueError(MSG_REGEX_NOT_TEXT.format(value=regex))
             problem = regex_problem(regex)
             if problem:
-                raise ValueError(f"REGEX {regex!r} refusée : {problem}")
+                raise ValueError(MSG_REGEX_REFUSED.format(regex=regex, problem=problem))
     from spacy.schemas import validate_token_pattern  # lazy: only for power-user patterns
 
     errors = validate_token_pattern(pattern)

@@ -123,6 +123,52 @@ MSG_OUTPUT_FOLDER_AS_INPUT = (
     "donnez les exports d'origine, ou ce dossier à « report » s'il est codé"
 )
 
+# Reading files (core.io, ingestion).
+MSG_NUL_CHARACTER = "caractère nul : ce n'est pas un fichier texte CSV"
+MSG_CSV_MALFORMED = "CSV mal formé ({detail})"
+MSG_CSV_NO_HEADER = "fichier vide : aucune ligne d'en-tête"
+MSG_TOO_MANY_FIELDS = "trop de champs ({found} au lieu de {width})"
+MSG_FILE_UNREADABLE = "fichier illisible ({reason})"
+MSG_CELL_TOO_LONG = "cellule de plus de {limit} millions de caractères (limite)"
+MSG_DUPLICATE_FIELD_COLUMN = (
+    "colonne {field!r} en double (colonnes {columns}) : laquelle lire ? Renommez l'autre, ou nommez la bonne "
+    "dans un fichier de correspondance (columns)"
+)
+MSG_HUMAN_CODING_AS_EXPORT = (
+    "ce fichier est un codage humain (colonnes coder, code), pas un export de réponses : donnez-le avec --human-codings"
+)
+MSG_XLSX_NOT_ZIP = "classeur XLSX illisible : ce n'est pas une archive .xlsx valide"
+MSG_XLSX_UNREADABLE = "classeur XLSX illisible ({kind})"
+MSG_XLSX_REFUSED = "classeur XLSX refusé : {reason}"
+MSG_XLSX_TOO_BIG = "{size} Mo une fois décompressé (limite {limit} Mo)"
+MSG_XLSX_BOMB = "« {member} » se décompresse {ratio} fois (bombe de décompression ?)"
+MSG_XLSX_DOCTYPE = "« {member} » contient une déclaration DOCTYPE/ENTITY, ce qu'un classeur Excel n'a jamais"
+MSG_SHEET_TOO_MANY = "feuille « {sheet} » : plus de {limit} {what} (limite)"
+MSG_SHEET_UNREADABLE = "feuille « {sheet} » illisible ({kind})"
+MSG_SHEET_MISSING = "feuille {sheet!r} absente (feuilles : {sheets})"
+MSG_SHEET_EMPTY = "feuille « {sheet} » vide"
+# Why a file of an input folder is not read (ingest_summary.json, « skipped »).
+SKIP_UNSUPPORTED = "format non pris en charge"
+SKIP_SYMLINK = "lien symbolique (lu seulement s'il est donné explicitement)"
+SKIP_HUMAN_CODING = "codage humain (colonnes coder, code) : utilisé comme tel, pas comme réponses"
+SKIP_EMPTY_FILE = "fichier vide (0 octet)"
+
+# Codebook REGEX (core.codebook.regex_problem).
+MSG_REGEX_REFUSED = "REGEX {regex!r} refusée : {problem}"
+MSG_REGEX_NOT_TEXT = "REGEX doit être un texte, pas {value!r}"
+REGEX_INVALID = "expression régulière invalide ({detail})"
+REGEX_BACKREFERENCE = "renvoi à un groupe (\\1, (?(1)...)) non permis"
+REGEX_NESTED = "quantificateur dans un groupe quantifié (comme (a+)+) : temps de calcul explosif"
+REGEX_ALTERNATION = "alternative (|) dans un groupe répété : utilisez une classe [..] ou plusieurs motifs"
+REGEX_UNBOUNDED = "plus de {limit} quantificateurs sans borne (*, +, {{n,}})"
+
+# Agreement.
+MSG_BOOTSTRAP_RANGE = "--bootstrap doit être entre 0 et {limit} (reçu : {value})"
+
+# Anonymisation rules file.
+MSG_COMMON_WORDS_KEYS = "'common_words' accepte min_lower, min_evidence et zipf"
+MSG_COMMON_WORDS_NUMBERS = "'common_words' : des nombres sont attendus"
+
 # Command line: the one exit path (cli.main).
 MSG_INTERRUPTED = "interrompu (Ctrl-C) : les dossiers de sortie de cette exécution n'ont pas été écrits, les anciens sont intacts"
 MSG_INTERNAL = "erreur interne ({kind} : {detail}) ; trace complète écrite dans {path} ; merci de la signaler avec ce fichier"

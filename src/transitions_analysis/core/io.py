@@ -44,7 +44,22 @@ import pandas as pd
 from .. import config
 from . import schema
 from .errors import (
+    MSG_CSV_MALFORMED,
+    MSG_CSV_NO_HEADER,
     MSG_FILE_NOT_FOUND,
+    MSG_FILE_UNREADABLE,
+    MSG_NUL_CHARACTER,
+    MSG_SHEET_EMPTY,
+    MSG_SHEET_MISSING,
+    MSG_SHEET_TOO_MANY,
+    MSG_SHEET_UNREADABLE,
+    MSG_TOO_MANY_FIELDS,
+    MSG_XLSX_BOMB,
+    MSG_XLSX_DOCTYPE,
+    MSG_XLSX_NOT_ZIP,
+    MSG_XLSX_REFUSED,
+    MSG_XLSX_TOO_BIG,
+    MSG_XLSX_UNREADABLE,
     MSG_NOT_CODED_FOLDER,
     MSG_OUT_IS_DIR,
     MSG_OUT_IS_FILE,
@@ -242,7 +257,7 @@ MAX_SHEET_COLUMNS = 1_000
 
 
 def _xlsx_error(path: Path, reason: str) -> InputError:
-    return InputError(f"classeur XLSX refusé : {reason}", path=path)
+    return InputError(MSG_XLSX_REFUSED.format(reason=reason), path=path)
 
 
 @contextlib.contextmanager
@@ -258,19 +273,18 @@ def open_xlsx(path: str | Path) -> Iterator[Any]:
             infos = archive.infolist()
             total = sum(i.file_size for i in infos)
             if total > MAX_XLSX_BYTES:
-                raise _xlsx_error(path, f"{total / 2**20:.0f} Mo une fois décompressé (limite {MAX_XLSX_BYTES // 2**20} Mo)")
+                raise _xlsx_error(path, MSG_XLSX_TOO_BIG.format(size=f"{total / 2**20:.0f}", limit=MAX_XLSX_BYTES // 2**20))
             for info in infos:
                 if info.file_size > 2**20 and info.file_size > MAX_XLSX_RATIO * max(info.compress_size, 1):
-                    raise _xlsx_error(path, f"« {info.filename} » se décompresse {info.file_size // max(info.compress_size, 1)} fois "
-                                            "(bombe de décompression ?)")
+                    raise _xlsx_error(path, MSG_XLSX_BOMB.format(member=info.filename,
+                                                                 ratio=info.file_size // max(info.compress_size, 1)))
                 if info.filename.lower().endswith((".xml", ".rels")):
                     with archive.open(info) as member:
                         head = member.read(2048)
                     if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-                        raise _xlsx_error(path, f"« {info.filename} » contient une déclaration DOCTYPE/ENTITY, "
-                                                "ce qu'un classeur Excel n'a jamais")
+                        raise _xlsx_error(path, MSG_XLSX_DOCTYPE.format(member=info.filename))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
-        raise InputError("classeur XLSX illisible : ce n'est pas une archive .xlsx valide", path=path) from exc
+        raise InputError(MSG_XLSX_NOT_ZIP, path=path) from exc
     except FileNotFoundError as exc:
         raise InputError(MSG_FILE_NOT_FOUND, path=path) from exc
     try:
@@ -278,7 +292,7 @@ def open_xlsx(path: str | Path) -> Iterator[Any]:
     except InputError:
         raise
     except Exception as exc:  # openpyxl raises many kinds on a broken workbook
-        raise InputError(f"classeur XLSX illisible ({type(exc).__name__})", path=path) from exc
+        raise InputError(MSG_XLSX_UNREADABLE.format(kind=type(exc).__name__), path=path) from exc
     try:
         yield workbook
     finally:
@@ -294,14 +308,16 @@ def sheet_rows(sheet: Any, path: str | Path) -> Iterator[tuple[int, tuple[Any, .
     try:
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             if number > MAX_SHEET_ROWS:
-                raise InputError(f"feuille « {sheet.title} » : plus de {MAX_SHEET_ROWS} lignes (limite)", path=path, row=number)
+                raise InputError(MSG_SHEET_TOO_MANY.format(sheet=sheet.title, limit=MAX_SHEET_ROWS, what="lignes"),
+                                 path=path, row=number)
             if len(values) > MAX_SHEET_COLUMNS:
-                raise InputError(f"feuille « {sheet.title} » : plus de {MAX_SHEET_COLUMNS} colonnes (limite)", path=path, row=number)
+                raise InputError(MSG_SHEET_TOO_MANY.format(sheet=sheet.title, limit=MAX_SHEET_COLUMNS, what="colonnes"),
+                                 path=path, row=number)
             yield number, values
     except InputError:
         raise
     except Exception as exc:  # corrupt sheet XML, bad cell values...
-        raise InputError(f"feuille « {sheet.title} » illisible ({type(exc).__name__})", path=path) from exc
+        raise InputError(MSG_SHEET_UNREADABLE.format(sheet=sheet.title, kind=type(exc).__name__), path=path) from exc
 
 
 # --------------------------------------------------------------------------- formulas
@@ -380,7 +396,7 @@ def _csv_frame(text: str, path: Path, sep: str) -> pd.DataFrame:
     naming it, a shorter one is padded with empty cells."""
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise InputError("caractère nul : ce n'est pas un fichier texte CSV", path=path, line=line)
+        raise InputError(MSG_NUL_CHARACTER, path=path, line=line)
     first_line = text.split("\n", 1)[0]
     sep = _sniff_delimiter(first_line, sep)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
@@ -390,14 +406,14 @@ def _csv_frame(text: str, path: Path, sep: str) -> pd.DataFrame:
             if record and any(c.strip() for c in record):
                 records.append(record)
     except csv.Error as exc:
-        raise InputError(f"CSV mal formé ({exc})", path=path, line=reader.line_num, row=len(records) + 1) from exc
+        raise InputError(MSG_CSV_MALFORMED.format(detail=exc), path=path, line=reader.line_num, row=len(records) + 1) from exc
     if not records:
-        raise InputError("fichier vide : aucune ligne d'en-tête", path=path)
+        raise InputError(MSG_CSV_NO_HEADER, path=path)
     header = [h.strip() for h in records[0]]
     width = len(header)
     for number, record in enumerate(records[1:], start=2):
         if len(record) > width and any(c.strip() for c in record[width:]):
-            raise InputError(f"trop de champs ({len(record)} au lieu de {width})", path=path, row=number, column=width + 1)
+            raise InputError(MSG_TOO_MANY_FIELDS.format(found=len(record), width=width), path=path, row=number, column=width + 1)
     rows = [(r + [""] * width)[:width] for r in records[1:]]
     return pd.DataFrame(rows, columns=header, dtype=object)
 
@@ -415,11 +431,11 @@ def read_table(path: str | Path, *, sheet: str | int = 0, sep: str = ",") -> pd.
             try:
                 ws = workbook[sheet] if isinstance(sheet, str) else workbook.worksheets[sheet]
             except (KeyError, IndexError) as exc:
-                raise InputError(f"feuille {sheet!r} absente (feuilles : {', '.join(workbook.sheetnames)})", path=path) from exc
+                raise InputError(MSG_SHEET_MISSING.format(sheet=sheet, sheets=", ".join(workbook.sheetnames)), path=path) from exc
             values = [["" if v is None else str(v) for v in row] for _, row in sheet_rows(ws, path)]
         values = [r for r in values if any(c.strip() for c in r)]
         if not values:
-            raise InputError(f"feuille « {ws.title} » vide", path=path)
+            raise InputError(MSG_SHEET_EMPTY.format(sheet=ws.title), path=path)
         width = max(len(r) for r in values)
         values = [r + [""] * (width - len(r)) for r in values]
         header = [h.strip() for h in values[0]]
@@ -427,7 +443,7 @@ def read_table(path: str | Path, *, sheet: str | int = 0, sep: str = ",") -> pd.
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"fichier illisible ({os_error_fr(exc).split(': ')[-1]})", path=path) from exc
+        raise InputError(MSG_FILE_UNREADABLE.format(reason=os_error_fr(exc).split(": ")[-1]), path=path) from exc
     text, _ = decode_text(raw, path)
     return restore_formulas(_csv_frame(text, path, sep))
 

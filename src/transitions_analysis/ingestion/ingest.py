@@ -25,8 +25,13 @@ from ..core.errors import (
     MSG_DUPLICATE,
     MSG_EMPTY,
     MSG_FILE_NOT_FOUND,
+    MSG_HUMAN_CODING_AS_EXPORT,
     MSG_OUTPUT_FOLDER_AS_INPUT,
     MSG_UNSUPPORTED_FORMAT,
+    SKIP_EMPTY_FILE,
+    SKIP_HUMAN_CODING,
+    SKIP_SYMLINK,
+    SKIP_UNSUPPORTED,
     InputError,
 )
 from ..core.ids import make_respondent_id, make_response_id
@@ -159,18 +164,18 @@ def collect_files(paths: Iterable[str | Path] | str | Path) -> tuple[list[tuple[
             for path in _folder_entries(root):
                 shown = path.relative_to(root).as_posix()
                 if path.is_symlink():
-                    skip(path, shown, "lien symbolique (lu seulement s'il est donné explicitement)")
+                    skip(path, shown, SKIP_SYMLINK)
                     continue
                 if not path.is_file():
                     continue
                 if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    skip(path, shown, "format non pris en charge")
+                    skip(path, shown, SKIP_UNSUPPORTED)
                     continue
                 if looks_like_human_codings(path):
-                    skip(path, shown, "codage humain (colonnes coder, code) : utilisé comme tel, pas comme réponses")
+                    skip(path, shown, SKIP_HUMAN_CODING)
                     continue
                 if path.stat().st_size == 0:
-                    skip(path, shown, "fichier vide (0 octet)")
+                    skip(path, shown, SKIP_EMPTY_FILE)
                     continue
                 files.append((path, shown))
         elif root.is_file():
@@ -180,11 +185,10 @@ def collect_files(paths: Iterable[str | Path] | str | Path) -> tuple[list[tuple[
                     path=root,
                 )
             if root.stat().st_size == 0:
-                skip(root, root.name, "fichier vide (0 octet)")
+                skip(root, root.name, SKIP_EMPTY_FILE)
                 continue
             if looks_like_human_codings(root):
-                raise InputError("ce fichier est un codage humain (colonnes coder, code), pas un export de réponses : "
-                                 "donnez-le avec --human-codings", path=root)
+                raise InputError(MSG_HUMAN_CODING_AS_EXPORT, path=root)
             files.append((root, root.name))
         else:
             raise InputError(MSG_FILE_NOT_FOUND, path=root)

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...core.errors import MSG_MISSING_COLUMN, MSG_NO_TEXT_COLUMN, InputError
+from ...core.errors import (
+    MSG_CELL_TOO_LONG,
+    MSG_CSV_MALFORMED,
+    MSG_DUPLICATE_FIELD_COLUMN,
+    MSG_MISSING_COLUMN,
+    MSG_NO_TEXT_COLUMN,
+    InputError,
+)
 from ...core.io import open_xlsx, sheet_rows
 from ...core.text import fold_label
 from .common import SourceRead, clean_header, clean_text, decode_bytes, header_key, name_variants, slug_question
@@ -133,9 +140,9 @@ def read_csv_table(path: Path, mapping: Mapping) -> tuple[RawTable, dict[str, An
             if "end of data" in str(exc) or "unexpected end" in str(exc):
                 message = "guillemet ouvert jamais fermé : le champ court jusqu'à la fin du fichier"
             elif "field larger than field limit" in str(exc):
-                message = f"cellule de plus de {MAX_CELL_CHARS // 2**20} millions de caractères (limite)"
+                message = MSG_CELL_TOO_LONG.format(limit=MAX_CELL_CHARS // 2**20)
             else:
-                message = f"CSV mal formé ({exc})"
+                message = MSG_CSV_MALFORMED.format(detail=exc)
             raise InputError(
                 message, path=path, line=start_line, row=row_number + 1, column=col_name + 1 if isinstance(col_name, int) else col_name
             ) from exc
@@ -251,8 +258,7 @@ def answers_from_table(
             same = [i for i, k in enumerate(given_keys) if k == key]
             if len(same) > 1:
                 raise InputError(
-                    f"colonne {f!r} en double (colonnes {', '.join(str(i + 1) for i in same)}) : laquelle lire ? "
-                    "Renommez l'autre, ou nommez la bonne dans un fichier de correspondance (columns)",
+                    MSG_DUPLICATE_FIELD_COLUMN.format(field=f, columns=", ".join(str(i + 1) for i in same)),
                     path=path, row=header_row, column=same[1] + 1,
                 )
             fields[f] = same[0]
