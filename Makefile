@@ -32,7 +32,7 @@ test: $(STAMP) ## check the dependency rule between packages, then run the test 
 
 lab: $(STAMP) ## open JupyterLab on notebooks/ with the package importable (.py paired with .ipynb)
 	@for f in notebooks/[0-9]*.py; do test -f "$${f%.py}.ipynb" || $(BIN)/jupytext --quiet --to ipynb "$$f"; done
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 bench: $(STAMP) ## run the benchmarks (prints speed and memory figures)
 	$(BIN)/python benchmarks/bench_coding.py

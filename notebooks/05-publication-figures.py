@@ -42,7 +42,10 @@ sortie = chemin(FIGURES_DIR)
 
 
 def montrer(fig, nom: str) -> None:
-    """Enregistre la figure (SVG, PDF, PNG) puis l'affiche."""
+    """Enregistre la figure (SVG, PDF, PNG) puis l'affiche ; rien quand il n'y a rien à dessiner."""
+    if fig is None:
+        print(f"Pas de figure « {nom} » : rien à montrer pour ces données (aucune session datée ?).")
+        return
     chemins = plots.save_figure(fig, nom, sortie)
     print("Enregistrée :", ", ".join(p.name for p in chemins.values()))
     plt.show()

@@ -260,9 +260,11 @@ def test_framaforms_names_are_handed_to_the_anonymiser(tmp_path, monkeypatch):
     _write(tmp_path / "framaforms.csv", _csv_text([FORM_HEADER, *FORM_ROWS], ";"), "cp1252")
     _write(tmp_path / "framaforms.mapping.yaml", FORM_MAPPING)
     result = ingest([tmp_path / "framaforms.csv"], nlp="NLP")
-    assert seen["columns"] == ("text", "role_raw")
-    assert len(seen["names"]) == 6  # kept and rejected answers go through it together
-    assert ["Dubreuil Marie"] in seen["names"] and [] in seen["names"]
+    # answers, role labels, question wordings and column headers go through it
+    assert seen["columns"] == ("text", "role_raw", "question", "column")
+    # kept and rejected answers together (6), then the file, mapping and dropped column names
+    assert ["Dubreuil Marie"] in seen["names"][:6] and [] in seen["names"][:6]
+    assert len(seen["names"]) > 6 and all(n == [] for n in seen["names"][6:])
     assert "[PERSONNE_1]" in result.responses["text"].iloc[0]
     assert "Marie Dubreuil" not in result.responses.to_csv()
 

@@ -3,7 +3,6 @@ negation flags, actor overlaps, evidence spans, scores, determinism."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from transitions_analysis.core import schema

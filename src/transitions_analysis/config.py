@@ -1,8 +1,10 @@
 """Every default path and constant of the toolkit, in one place.
 
-Paths are resolved from the project root (the folder holding ``pyproject.toml``) when the package
-runs from a checkout; ``TRANSITIONS_ANALYSIS_ROOT`` overrides it. Library functions take paths as
-arguments; these are only the defaults used by the CLI, the Makefile and the notebooks.
+Paths are resolved from the project root: ``TRANSITIONS_ANALYSIS_ROOT`` when set, else the
+checkout of transitions-analysis the current folder is in (so that a notebook run in a copy of
+the repository reads and writes that copy, not the checkout the package was installed from),
+else the checkout holding the package, else the current folder. Library functions take paths
+as arguments; these are only the defaults used by the CLI, the Makefile and the notebooks.
 """
 
 from __future__ import annotations
@@ -20,14 +22,31 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGE_DATA_DIR = PACKAGE_DIR / "data"
 
 
+def _is_checkout(folder: Path) -> bool:
+    """True when ``folder`` holds the pyproject.toml of transitions-analysis."""
+    try:
+        text = (folder / "pyproject.toml").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return 'name = "transitions-analysis"' in text
+
+
 def _find_root() -> Path:
     env = os.environ.get("TRANSITIONS_ANALYSIS_ROOT")
     if env:
         return Path(env).resolve()
+    try:
+        here = Path.cwd().resolve()
+    except OSError:  # the current folder was removed
+        here = None
+    if here is not None:
+        for folder in (here, *here.parents):
+            if _is_checkout(folder):
+                return folder
     for parent in PACKAGE_DIR.parents:
         if (parent / "pyproject.toml").is_file():
             return parent
-    return Path.cwd()
+    return here or PACKAGE_DIR
 
 
 PROJECT_ROOT = _find_root()
@@ -62,6 +81,8 @@ MIN_GROUP_SIZE = 3
 
 # Randomness: every estimator and resampling takes a random_state; this is the default.
 RANDOM_STATE = 20210
+# Agreement: largest number of bootstrap draws accepted (time grows with it; memory does not).
+MAX_BOOTSTRAP = 100_000
 
 # Rule coder: negation and expectation cues, small-word equivalents (researcher-editable YAML).
 CODING_CUES = PACKAGE_DATA_DIR / "coding_cues.yaml"

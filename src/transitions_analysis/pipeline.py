@@ -7,11 +7,16 @@ terminal and one made in JupyterLab treat inputs, human codings and models the s
   :func:`write_ingested` writes the result;
 - :func:`code_inputs` - ingest, then code with the rules, the learnt model (see
   :func:`default_model`) and the human coding found beside the inputs, and write the coded folder;
-- :func:`report_inputs` - raw exports or a coded folder -> the whole report.
+- :func:`report_inputs` - raw exports or a coded folder -> the whole report;
+- :func:`import_project` - a REFI-QDA project from another tool -> an anonymised coded folder.
+
+Every output folder is one run's: it is written in a temporary sibling that replaces it only
+when the run succeeds (:func:`~transitions_analysis.core.io.run_folder`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import time
@@ -22,8 +27,9 @@ from typing import Any
 import pandas as pd
 
 from . import config
-from .anonymisation import anonymise_frame
+from .anonymisation import Anonymised, anonymise_documents, anonymise_frame
 from .coding import CodingResult, LearningCoder, code_responses, load_model, load_semantic, train_from_human_coding
+from .core import schema
 from .core.codebook import load_codebook
 from .core.errors import InputError
 from .core.io import (
@@ -31,15 +37,20 @@ from .core.io import (
     CodedTables,
     coded_tables,
     is_coded_folder,
+    looks_like_human_codings,
     read_coded,
     read_human_codings,
+    read_table,
+    refuse_partial_output_folder,
     refuse_raw,
+    run_folder,
     write_coded,
     write_json,
     write_table,
 )
 from .core.roles import RoleTable
-from .ingestion import IngestResult
+from .core.text import file_name_words, transfer_edits
+from .ingestion import ANONYMISED_COLUMNS, IngestResult
 from .ingestion import ingest as read_exports
 from .reporting import ReportResult, build_report
 
@@ -66,29 +77,37 @@ def ingest(
     """
     anonymiser = None
     if anonymise:
-        anonymiser = functools.partial(anonymise_frame, columns=("text", "role_raw"), names_column="_names",
+        anonymiser = functools.partial(anonymise_frame, columns=ANONYMISED_COLUMNS, names_column="_names",
                                        nlp=nlp, cache_dir=cache_dir, progress=progress)
     return read_exports(paths, anonymiser=anonymiser, role_table=role_table)
 
 
 def write_ingested(result: IngestResult, out_dir: str | Path) -> dict[str, Path]:
     """Write ``responses.csv``, ``rejected.csv`` and ``ingest_summary.json`` of an ingestion
-    (byte-stable; never in ``data/raw/``). Returns ``{file name: path}``."""
+    (byte-stable; never in ``data/raw/``; the folder is replaced whole, see
+    :func:`~transitions_analysis.core.io.run_folder`). Returns ``{file name: path}``."""
     out = refuse_raw(out_dir)
-    return {
-        "responses.csv": write_table(result.responses, out / "responses.csv"),
-        "rejected.csv": write_table(result.rejected, out / "rejected.csv"),
-        SUMMARY_FILE: write_json(result.summary, out / SUMMARY_FILE),
-    }
+    with run_folder(out) as tmp:
+        write_table(result.responses, tmp / "responses.csv")
+        write_table(result.rejected, tmp / "rejected.csv")
+        write_json(result.summary, tmp / SUMMARY_FILE)
+    return {name: out / name for name in ("responses.csv", "rejected.csv", SUMMARY_FILE)}
 
 
 def find_human_codings(inputs: Sequence[str | Path]) -> Path | None:
-    """``human_codings.csv`` beside an input folder or in its parent (the sample's layout), else None."""
+    """The human coding beside the inputs: ``human_codings.csv`` beside an input folder or in its
+    parent (the sample's layout), else a CSV of an input folder whose columns are those of a
+    coding (``coder``, ``code``, ``response_id`` or ``segment_id``); None when there is none."""
     for p in map(Path, inputs):
         base = p if p.is_dir() else p.parent
         for candidate in (base / HUMAN_CODINGS_NAME, base.parent / HUMAN_CODINGS_NAME):
             if candidate.is_file():
                 return candidate
+    for p in map(Path, inputs):
+        if p.is_dir():
+            for candidate in sorted(p.glob("*.csv")):
+                if looks_like_human_codings(candidate):
+                    return candidate
     return None
 
 
@@ -181,7 +200,8 @@ def code_inputs(
                                           semantic=semantic)
     tables = coded_tables(ingested.responses, result.segments, result.codings, result.expectations,
                           ingested.rejected, result.run_info, ingested.summary, result.suggestions)
-    write_coded(tables, out)
+    with run_folder(out) as tmp:
+        write_coded(tables, tmp)
     return tables
 
 
@@ -224,33 +244,141 @@ def report_inputs(
     for p in inputs:
         if not Path(p).exists():
             raise InputError("fichier ou dossier introuvable", path=p)
+        refuse_partial_output_folder(p)
     started = time.perf_counter()
     human_path = Path(human_codings) if human_codings else find_human_codings(inputs)
     if human_codings and not human_path.is_file():
         raise InputError("fichier de codage humain introuvable", path=human_path)
-    if len(inputs) == 1 and is_coded_folder(inputs[0]):
-        data_dir = Path(inputs[0])
-        tables = read_coded(data_dir)
-        log.info("dossier déjà codé : %s (ingestion et codage sautés)", data_dir)
-    else:
-        data_dir = refuse_raw(work_dir_for(out) / "code")
-        tables = code_inputs(inputs, data_dir, codebook=codebook, model_path=model_path, use_model=use_model,
-                             human_codings=human_path, cache=cache, progress=progress)
-    work = work_dir_for(out).resolve()
-    params = {
-        "CODED_DIR": str(data_dir.resolve()),
-        "INPUTS": [str(Path(p).resolve()) for p in inputs],
-        "INGEST_OUT": str(work / "ingest"),
-        "MACHINE_CODINGS": str((data_dir / "codings.csv").resolve()),
-        "MODEL_OUT": str(work / "models" / "codeur_appris.skops"),
-        "DISAGREEMENTS_OUT": str(work / "agreement" / "desaccords.xlsx"),
-        "REVIEW_OUT": str(work / "relecture" / "revue.xlsx"),
-    }
-    if human_path is not None:
-        params["HUMAN_CODINGS"] = str(human_path.resolve())
-    result = build_report(tables, out, k=k, sessions=sessions, human_codings=human_path, codebook=codebook,
-                          notebooks=notebooks, notebook_parameters=params, sample=is_sample(inputs),
-                          cache_dir=config.CACHE_DIR if cache else None)
+    with run_folder(out) as tmp:
+        work = work_dir_for(out)
+        if out in (work, *work.parents):  # built inside the report's folder: in its temporary copy
+            work = tmp / work.relative_to(out)
+        if len(inputs) == 1 and is_coded_folder(inputs[0]):
+            data_dir = Path(inputs[0])
+            tables = read_coded(data_dir)
+            log.info("dossier déjà codé : %s (ingestion et codage sautés)", data_dir)
+        else:
+            data_dir = refuse_raw(work / "code")
+            tables = code_inputs(inputs, data_dir, codebook=codebook, model_path=model_path, use_model=use_model,
+                                 human_codings=human_path, cache=cache, progress=progress)
+        work = work.resolve()
+        params = {
+            "CODED_DIR": str(data_dir.resolve()),
+            "INPUTS": [str(Path(p).resolve()) for p in inputs],
+            "INGEST_OUT": str(work / "ingest"),
+            "MACHINE_CODINGS": str((data_dir / "codings.csv").resolve()),
+            "MODEL_OUT": str(work / "models" / "codeur_appris.skops"),
+            "DISAGREEMENTS_OUT": str(work / "agreement" / "desaccords.xlsx"),
+            "REVIEW_OUT": str(work / "relecture" / "revue.xlsx"),
+        }
+        if human_path is not None:
+            params["HUMAN_CODINGS"] = str(human_path.resolve())
+        result = build_report(tables, tmp, k=k, sessions=sessions, human_codings=human_path, codebook=codebook,
+                              notebooks=notebooks, notebook_parameters=params, sample=is_sample(inputs),
+                              cache_dir=config.CACHE_DIR if cache else None)
+        for nb in result.notebooks:  # the executed notebooks show their parameters: the final paths
+            for page in (Path(nb["html"]), Path(nb["ipynb"])):
+                if page.is_file():
+                    page.write_text(page.read_text(encoding="utf-8").replace(str(tmp.resolve()), str(out.resolve())),
+                                    encoding="utf-8")
+    result = _moved(result, tmp, out)
     log.info("rapport : %s (%d tables, %d figures%s) en %.0f s", result.html, len(result.tables), len(result.figures),
              f", {len(result.notebooks)} carnets" if result.notebooks else "", time.perf_counter() - started)
     return result
+
+
+def _moved(result: ReportResult, tmp: Path, out: Path) -> ReportResult:
+    """``result`` with its paths in ``out`` instead of the temporary folder it was built in."""
+
+    def move(value: Any) -> Any:
+        if isinstance(value, Path) and tmp in (value, *value.parents):
+            return out / value.relative_to(tmp)
+        if isinstance(value, dict):
+            return {k: move(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [move(v) for v in value]
+        if isinstance(value, str) and value.startswith(str(tmp)):
+            return str(out) + value[len(str(tmp)):]
+        return value
+
+    return dataclasses.replace(result, out_dir=out, html=move(result.html), xlsx=move(result.xlsx), tables=move(result.tables),
+                               figures=move(result.figures), notebooks=move(result.notebooks))
+
+
+# --------------------------------------------------------------------------- REFI-QDA import
+
+def _read_segments_file(path: str | Path) -> pd.DataFrame:
+    """A segments table given by the user, checked (columns, integer offsets) before the import."""
+    table = read_table(path)
+    return schema.validate(table, schema.Segments, table="segments", path=path)
+
+
+def anonymise_import(result: Any, *, nlp: Any = None, cache_dir: str | Path | None = config.CACHE_DIR) -> Any:
+    """A REFI-QDA import (:class:`~transitions_analysis.exchange.QDAImport`) anonymised like an
+    ingestion: answers, role labels, questions, source names, the import report and the
+    project's name go through the anonymiser together (one person, one placeholder); codings and
+    segments are moved onto the anonymised texts (a selection that cut a name covers its
+    placeholder) and their evidence is taken again from them. The coders' names are kept: they
+    are the research team's, needed to tell coders apart (rename them in the QDA tool if they
+    must not appear)."""
+    responses = result.responses.copy()
+    texts = responses["text"].astype(str).tolist()
+    sources = sorted(set(responses["source_file"].astype(str)) | set(result.rejected["source_file"].astype(str)))
+    spaced = [file_name_words(s) for s in sources]
+    others = responses["role_raw"].astype(str).tolist() + responses["question"].astype(str).tolist()
+    extra = [*result.report, result.name]
+    done = anonymise_documents(texts + others + spaced + extra, nlp=nlp, cache_dir=cache_dir)
+    n, m, k = len(texts), len(others), len(spaced)
+    by_id: dict[str, Anonymised] = dict(zip(responses["response_id"], done[:n]))
+    responses["text"] = [a.text for a in done[:n]]
+    responses["role_raw"] = [a.text for a in done[n : n + n]]
+    responses["question"] = [a.text for a in done[n + n : n + m]]
+    renamed = {src: transfer_edits(src, sp, a.text) for src, sp, a in zip(sources, spaced, done[n + m : n + m + k])}
+    responses["source_file"] = responses["source_file"].map(lambda f: renamed.get(f, f))
+    rejected = result.rejected.copy()
+    rejected["source_file"] = rejected["source_file"].map(lambda f: renamed.get(f, f))
+    report = [a.text for a in done[n + m + k : -1]]
+
+    def moved(table: pd.DataFrame, text_column: str) -> pd.DataFrame:
+        table = table.copy()
+        starts, ends, evidence = [], [], []
+        for rid, start, end, old in zip(table["response_id"], table["start"], table["end"], table[text_column]):
+            a = by_id.get(rid)
+            if a is None or pd.isna(start) or pd.isna(end):
+                starts.append(start), ends.append(end), evidence.append(old)
+                continue
+            ns, ne = a.position(int(start)), a.position(int(end), end=True)
+            starts.append(ns), ends.append(ne), evidence.append(a.text[ns:ne])
+        table["start"] = pd.array(starts, dtype=table["start"].dtype)
+        table["end"] = pd.array(ends, dtype=table["end"].dtype)
+        table[text_column] = evidence
+        return table
+
+    return dataclasses.replace(
+        result, responses=responses, rejected=rejected, report=report, name=done[-1].text,
+        segments=moved(result.segments, "text"), codings=moved(result.codings, "evidence"),
+    )
+
+
+def import_project(
+    qdpx: str | Path,
+    out_dir: str | Path,
+    *,
+    codebook: Any = None,
+    segments: str | Path | pd.DataFrame | None = None,
+    nlp: Any = None,
+    cache_dir: str | Path | None = config.CACHE_DIR,
+) -> tuple[Any, dict[str, Path]]:
+    """Import a REFI-QDA project written by another tool, anonymise it (:func:`anonymise_import`)
+    and write it to ``out_dir`` as a coded folder (the same tables as ``code``). Returns the
+    anonymised import and the files written."""
+    from .exchange import import_qdpx, write_import
+
+    out = refuse_raw(out_dir)
+    if isinstance(segments, (str, Path)):
+        segments = _read_segments_file(segments)
+    result = anonymise_import(import_qdpx(qdpx, codebook=codebook, segments=segments), nlp=nlp, cache_dir=cache_dir)
+    codebook_hash = load_codebook(codebook).hash if codebook else ""
+    with run_folder(out) as tmp:
+        written = write_import(result, tmp, source=qdpx, codebook_hash=codebook_hash)
+    return result, {name: out / Path(path).name for name, path in written.items()}

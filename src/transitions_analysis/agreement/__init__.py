@@ -17,7 +17,7 @@ from .adjudication import (
     reference_codings,
     write_disagreements_xlsx,
 )
-from .io import UNIT_COLUMNS, read_codings, texts_beside
+from .io import UNIT_COLUMNS, detect_unit, read_codings, texts_beside
 from .statistics import ALL_CODES, ALPHA_THRESHOLDS, JSON_KEYS, TABLE_COLUMNS, agreement_table, format_table, table_to_json
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "UNIT_COLUMNS",
     "agreement_table",
     "compare_machine",
+    "detect_unit",
     "disagreements",
     "format_table",
     "read_adjudication",

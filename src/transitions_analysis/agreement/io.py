@@ -38,6 +38,19 @@ def _as_text(series: pd.Series) -> pd.Series:
     return series.astype("object").where(series.notna(), "").astype(str).str.strip()
 
 
+def detect_unit(path: str | Path) -> str:
+    """The unit of a codings file: ``segment`` when its only unit column is ``segment_id``, else
+    ``response`` (a ``.qdpx`` holds responses)."""
+    path = Path(path)
+    if path.suffix.lower() == ".qdpx" or not path.is_file():
+        return "response"
+    columns = {str(c).strip() for c in read_table(path).columns}
+    if "segment_id" in columns and "response_id" not in columns:
+        log.info("%s : colonne d'unité segment_id, accord calculé par segment", path.name)
+        return "segment"
+    return "response"
+
+
 def read_codings(path: str | Path, *, unit: str = "response") -> pd.DataFrame:
     """Read codings from a CSV/XLSX (``response_id`` or ``segment_id``, ``coder``, ``code``), a
     ``codings.csv`` of the ``code`` stage (schema.CODINGS) or a REFI-QDA ``.qdpx`` project.

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..core.errors import MSG_AGREE_NOT_EXCLUSIVE, InputError
+from ..core.errors import MSG_AGREE_NOT_EXCLUSIVE, MSG_BOOTSTRAP_RANGE, InputError
 from .io import _normalise
 
 log = logging.getLogger(__name__)
@@ -167,11 +167,19 @@ def _coder_pairs(norm: pd.DataFrame) -> list[tuple[str, str, list[str]]]:
     return out
 
 
-def _resample_weights(n_units: int, n_boot: int, random_state: Any) -> np.ndarray:
+MAX_BOOTSTRAP = config.MAX_BOOTSTRAP
+_BOOT_BLOCK = 1000  # draws computed together: memory stays small whatever the number of draws
+
+
+def _resample_blocks(n_units: int, n_boot: int, random_state: Any):
+    """Bootstrap unit weights, ``(draws, units)`` arrays of at most :data:`_BOOT_BLOCK` draws each
+    (the same draws as one array of ``n_boot``; memory bounded whatever ``n_boot``)."""
     rng = np.random.default_rng(random_state)
     if n_units == 0 or n_boot <= 0:
-        return np.zeros((0, n_units))
-    return rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=n_boot).astype(float)
+        return
+    p = np.full(n_units, 1.0 / n_units)
+    for done in range(0, n_boot, _BOOT_BLOCK):
+        yield rng.multinomial(n_units, p, size=min(_BOOT_BLOCK, n_boot - done)).astype(float)
 
 
 def _ci(draws: np.ndarray, level: float) -> tuple[float, float]:
@@ -203,6 +211,8 @@ def agreement_table(
     (their alpha is undefined: NaN). The bootstrap resamples units with replacement ``n_boot`` times
     (``random_state`` seeds it; 0 disables it). Columns: :data:`TABLE_COLUMNS`.
     """
+    if not 0 <= n_boot <= MAX_BOOTSTRAP:
+        raise InputError(MSG_BOOTSTRAP_RANGE.format(limit=MAX_BOOTSTRAP, value=n_boot))
     norm = _normalise(codings, unit)
     code_list = _codes_of(norm, codes)
     seen = norm[["unit", "coder"]].drop_duplicates()
@@ -234,13 +244,11 @@ def agreement_table(
 
     # Bootstrap: one set of unit draws shared by every code (vectorised); the pooled variable
     # resamples whole units (all their codes together), not (unit, code) items.
-    weights = _resample_weights(len(units), n_boot, random_state)
-    if weights.shape[0]:
-        draws = _alpha_batch(
-            weights,
-            np.column_stack([_unit_terms(binary), overall_d]) if len(units) else np.zeros((0, len(code_list) + 1)),
-            _stack_values(binary, overall_values),
-        )
+    unit_terms = np.column_stack([_unit_terms(binary), overall_d]) if len(units) else np.zeros((0, len(code_list) + 1))
+    values = _stack_values(binary, overall_values)
+    blocks = [_alpha_batch(w, unit_terms, values) for w in _resample_blocks(len(units), n_boot, random_state)]
+    if blocks:
+        draws = np.concatenate(blocks)
         bounds = [_ci(draws[:, k], ci_level) for k in range(draws.shape[1])]
     else:
         bounds = [(math.nan, math.nan)] * len(variables)

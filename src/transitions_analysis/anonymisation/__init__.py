@@ -8,14 +8,19 @@ first appearance, so the same inputs give the same output), ``[EMAIL]``, ``[TELE
 - :mod:`.names` - person names: rules file, names known from the source, civilities, filtering
   of spaCy's person entities;
 - :mod:`.ner` - spaCy's named entities through the on-disk cache (offsets only);
+- :mod:`.words` - whether a capitalised word is an ordinary French word (corpus counts, wordfreq);
 - :mod:`.detect` - every finding of one text, without overlaps;
 - this module - many texts with stable placeholders (:func:`anonymise_texts`,
-  :func:`anonymise_frame`).
+  :func:`anonymise_frame`), and :func:`anonymise_documents`, which also reports every
+  replacement so that positions in the original texts (codings imported from another tool) can
+  be moved onto the anonymised ones (:meth:`Anonymised.position`).
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +50,15 @@ from .patterns import (
 )
 
 __all__ = [
+    "Anonymised",
     "KINDS",
     "PERSON_PLACEHOLDER",
     "PLACEHOLDERS",
     "PLACEHOLDER_RE",
     "AnonymisationRules",
     "PersonalData",
+    "Replacement",
+    "anonymise_documents",
     "anonymise_frame",
     "anonymise_texts",
     "find_emails",
@@ -63,6 +71,41 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True)
+class Replacement:
+    """One replacement: ``original[start:end]`` became ``text[new_start:new_end]`` (a placeholder)."""
+
+    start: int
+    end: int
+    new_start: int
+    new_end: int
+    kind: str
+    placeholder: str
+
+
+@dataclass(frozen=True)
+class Anonymised:
+    """An anonymised text with the replacements made in it, in order."""
+
+    original: str
+    text: str
+    replacements: tuple[Replacement, ...] = ()
+
+    def position(self, pos: int, *, end: bool = False) -> int:
+        """Where position ``pos`` of the original text lands in the anonymised one. A position
+        inside a replaced span moves to the placeholder's start (``end=False``) or end
+        (``end=True``), so a selection that cut a name now covers its placeholder."""
+        i = bisect.bisect_right([r.start for r in self.replacements], pos) - 1
+        if i < 0:
+            return pos
+        r = self.replacements[i]
+        if pos >= r.end:
+            return pos + (r.new_end - r.end)
+        if pos == r.start:
+            return r.new_start
+        return r.new_end if end else r.new_start
+
+
 def _replace_all(
     cells: Sequence[Any],
     *,
@@ -72,7 +115,8 @@ def _replace_all(
     rules: AnonymisationRules | None,
     progress: bool | None = None,
 ) -> list[Any]:
-    """Anonymise cells (non-strings are returned as they are), numbering persons across all."""
+    """Anonymise cells (non-strings are returned as they are), numbering persons across all;
+    each string cell becomes an :class:`Anonymised`."""
     rules = rules or _default_rules()
     known = [str(n) for n in dict.fromkeys(known_names) if isinstance(n, str) and n.strip()]
     texts = list(dict.fromkeys(c for c in cells if isinstance(c, str) and c.strip()))
@@ -85,11 +129,12 @@ def _replace_all(
     numbers: dict[tuple[str, str], int] = {}
     out: list[Any] = []
     for cell in cells:
-        if not (isinstance(cell, str) and cell.strip()):
+        if not isinstance(cell, str):
             out.append(cell)
             continue
-        pieces, pos = [], 0
-        for p in findings[cell]:
+        pieces, pos, size = [], 0, 0
+        replacements = []
+        for p in findings.get(cell, ()):
             if p.kind == "PER":
                 parts = _parse_name(p.value, rules) or _NameParts("", _fold(p.value))
                 key = index.key(parts)
@@ -97,11 +142,30 @@ def _replace_all(
                 placeholder = PERSON_PLACEHOLDER.format(n=n)
             else:
                 placeholder = PLACEHOLDERS[p.kind]
-            pieces += [cell[pos : p.start], placeholder]
+            before = cell[pos : p.start]
+            pieces += [before, placeholder]
+            size += len(before)
+            replacements.append(Replacement(p.start, p.end, size, size + len(placeholder), p.kind, placeholder))
+            size += len(placeholder)
             pos = p.end
         pieces.append(cell[pos:])
-        out.append("".join(pieces))
+        out.append(Anonymised(cell, "".join(pieces), tuple(replacements)))
     return out
+
+
+def anonymise_documents(
+    texts: Iterable[str],
+    *,
+    known_names: Iterable[str] = (),
+    nlp: Any = None,
+    cache_dir: str | Path | None = None,
+    rules: AnonymisationRules | None = None,
+    progress: bool | None = None,
+) -> list[Anonymised]:
+    """Like :func:`anonymise_texts`, but each result also lists the replacements made
+    (:class:`Anonymised`), to move positions computed on the original texts."""
+    return _replace_all(list(texts), known_names=known_names, nlp=nlp, cache_dir=cache_dir, rules=rules,
+                        progress=progress)
 
 
 def anonymise_texts(
@@ -117,7 +181,7 @@ def anonymise_texts(
     ``nlp``: a spaCy pipeline with ``ner`` (None: the project's model, see
     :func:`load_ner_pipeline`); a pipeline without ``ner`` disables the model.
     """
-    return _replace_all(list(texts), known_names=known_names, nlp=nlp, cache_dir=cache_dir, rules=rules)
+    return [a.text for a in _replace_all(list(texts), known_names=known_names, nlp=nlp, cache_dir=cache_dir, rules=rules)]
 
 
 def _names_of(value: Any) -> list[str]:
@@ -159,6 +223,7 @@ def anonymise_frame(
     replaced = _replace_all(
         cells, known_names=known, nlp=nlp, cache_dir=cache_dir, rules=rules, progress=progress
     )
+    replaced = [r.text if isinstance(r, Anonymised) else r for r in replaced]
     width = len(columns)
     for j, column in enumerate(columns):
         values = replaced[j::width]

@@ -4,8 +4,8 @@ overlaps (an e-mail beats a name inside it)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from .names import (
@@ -13,6 +13,7 @@ from .names import (
     _civility_names,
     _clean_person,
     _default_rules,
+    _discovered_name_pattern,
     _fold,
     _is_given_name,
     _known_name_pattern,
@@ -21,6 +22,7 @@ from .names import (
 )
 from .ner import entities_of
 from .patterns import PLACEHOLDER_RE, PersonalData, find_emails, find_ip_addresses, find_phones
+from .words import WordStats
 
 # Higher wins when two findings overlap ("marc.vidal@gmail.com" is an e-mail, not a name).
 _PRIORITY = {"EMAIL": 4, "IP": 3, "PHONE": 2, "PER": 1}
@@ -47,7 +49,10 @@ def _find(
     known_patterns: Iterable[re.Pattern[str] | None],
     entities: Iterable[Sequence[Any]] | None,
     rules: AnonymisationRules,
-) -> list[PersonalData]:
+    stats: WordStats | None = None,
+) -> tuple[list[PersonalData], set[str]]:
+    """Findings of one text, and the names among them that may be searched in other texts
+    (found after a civility or a title, or by the model with two words or more)."""
     spans: list[PersonalData] = []
     spans += find_emails(text)
     spans += find_phones(text)
@@ -58,14 +63,19 @@ def _find(
         for m in pattern.finditer(text):
             s, e = _trim_span(text, m.start(), m.end())
             spans.append(PersonalData(s, e, "PER", text[s:e]))
-    spans += _civility_names(text, rules)
+    cues = _civility_names(text, rules, stats)
+    spans += cues
+    shareable = {p.value for p in cues}
     candidates = [(int(s), int(e), str(label)) for s, e, label in entities or ()]
     candidates += [(s, e, "GIVEN") for s, e, w in _words(text) if _is_given_name(w, rules)]
     for start, end, label in candidates:
-        cleaned = _clean_person(text, start, end, label, rules)
+        cleaned = _clean_person(text, start, end, label, rules, stats)
         if cleaned:
-            spans.append(PersonalData(cleaned[0], cleaned[1], "PER", text[cleaned[0] : cleaned[1]]))
-    return _resolve_overlaps(spans, text)
+            value = text[cleaned[0] : cleaned[1]]
+            spans.append(PersonalData(cleaned[0], cleaned[1], "PER", value))
+            if label != "GIVEN" and len(_words(value)) >= 2:
+                shareable.add(value)
+    return _resolve_overlaps(spans, text), shareable
 
 
 def find_personal_data(
@@ -97,24 +107,31 @@ def _find_all(
     rules: AnonymisationRules,
 ) -> dict[str, list[PersonalData]]:
     """Findings of every distinct text, in two passes: the names found in a first pass (full
-    names, names after a civility) are then searched in every text as known names are, so
-    "M. Garnier" in one answer also hides "Garnier" alone in another (first names excepted)."""
+    names, names after a civility or a title) are then searched in every text, as written, so
+    "M. Garnier" in one answer also hides "Garnier" alone in another (first names excepted; see
+    :func:`~.names._discovered_name_pattern`). The common-word test counts words over ``texts``."""
     known_pattern = _known_name_pattern(known_names, rules)
     by_text = dict(zip(texts, entities))
-    first = {t: _find(t, known_patterns=[known_pattern], entities=e, rules=rules) for t, e in by_text.items()}
+    stats = WordStats.of(by_text, rules.common_words)
+    votes: dict[str, Counter[str]] = {}  # one-word entity -> texts per label the model gives it (+ cues: PER)
+    for t, ents in by_text.items():
+        labelled = {(_fold(t[int(s) : int(e)]), str(label)) for s, e, label in ents or () if len(_words(t[int(s) : int(e)])) == 1}
+        for word, label in labelled:
+            votes.setdefault(word, Counter())[label] += 1
+    first = {t: _find(t, known_patterns=[known_pattern], entities=e, rules=rules, stats=stats) for t, e in by_text.items()}
     known_folded = {_fold(n) for n in known_names}
     discovered: dict[str, None] = {}
-    for t, found in first.items():
-        cue_names = {p.value for p in _civility_names(t, rules)}
-        for p in found:
-            n_words = len(_words(p.value))
-            if p.kind == "PER" and (n_words >= 2 or p.value in cue_names) and _fold(p.value) not in known_folded:
-                discovered[p.value] = None
+    for t, (found, shareable) in first.items():
+        for value in {p.value for p in found if p.kind == "PER" and p.value in shareable and _fold(p.value) not in known_folded}:
+            discovered[value] = None
+            if len(_words(value)) == 1:
+                votes.setdefault(_fold(value), Counter())["PER"] += 1
+    # a word the model calls a place or an organisation in several texts, more often than a person
+    not_persons = frozenset(w for w, c in votes.items() if c["LOC"] + c["ORG"] >= 2 and c["LOC"] + c["ORG"] > c["PER"])
     if not discovered:
-        return first
-    rules_no_given = replace(rules, given_name_alone=False)
-    discovered_pattern = _known_name_pattern(sorted(discovered), rules_no_given)
+        return {t: found for t, (found, _) in first.items()}
+    discovered_pattern = _discovered_name_pattern(sorted(discovered), rules, stats, not_persons)
     return {
-        t: _find(t, known_patterns=[known_pattern, discovered_pattern], entities=e, rules=rules)
+        t: _find(t, known_patterns=[known_pattern, discovered_pattern], entities=e, rules=rules, stats=stats)[0]
         for t, e in by_text.items()
     }

@@ -3,10 +3,13 @@ after a civility, and the filtering of spaCy's person entities.
 
 Three sources, merged: the names the source itself gives (form name columns, transcript
 speaker, chat author), searched in every text with their distinctive parts (surname alone,
-"M. Dupont", "Jean D.", "J. Dupont", first name alone); civility cues ("M. Martin", "Mme Da
-Silva", "Madame la Maire Sophie Leroy"); spaCy's French statistical NER (label ``PER``),
-filtered by the rules in ``data/anonymise.yaml`` (institutions, places, role words, acronyms,
-street/school names) because the small model takes many capitalised French words for persons.
+"M. Dupont", "Jean D.", "J. Dupont", first name alone); civility and title cues ("M. Martin",
+"Mme Da Silva", "Madame la Maire Sophie Leroy", "Miss Merkel", "président Macron"); spaCy's
+French statistical NER (label ``PER``), filtered by the rules in ``data/anonymise.yaml``
+(institutions, places, role words, acronyms, street/school names) and by the common-word test of
+:mod:`.words` (a candidate without a listed first name whose words are ordinary French words is
+dropped), because the small model takes many capitalised French words for persons. A name never
+runs past the end of a sentence or a line.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from pathlib import Path
 import yaml
 
 from .. import config
-from ..core.errors import InputError, yaml_error_line
+from ..core.errors import MSG_COMMON_WORDS_KEYS, MSG_COMMON_WORDS_NUMBERS, InputError, yaml_error_line, yaml_problem_fr
 from ..core.text import fold_name as _fold
 from .patterns import PersonalData
+from .words import CommonWordRule, WordStats
 
 RULES_FILE = config.PACKAGE_DATA_DIR / "anonymise.yaml"
-_RULE_KEYS = {"civilities", "roles", "not_names", "place_words", "particles", "given_names", "known_names"}
+_RULE_KEYS = {"civilities", "titles", "roles", "not_names", "place_words", "particles", "given_names", "known_names",
+              "common_words"}
 _NER_LABELS = {"PER", "PERSON"}
 # A word of a name: letters, inner hyphens/apostrophes, optional final dot (initials, "M.").
 _WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*\.?")
@@ -44,6 +49,8 @@ class AnonymisationRules:
     given_name_alone: bool = True
     min_part_length: int = 3
     stop_words: frozenset[str] = field(default_factory=frozenset)
+    titles: frozenset[str] = frozenset()
+    common_words: CommonWordRule = field(default_factory=CommonWordRule)
 
 
 def load_anonymisation_rules(path: str | Path | None = None) -> AnonymisationRules:
@@ -54,7 +61,7 @@ def load_anonymisation_rules(path: str | Path | None = None) -> AnonymisationRul
     except FileNotFoundError as exc:
         raise InputError("fichier de règles d'anonymisation introuvable", path=path) from exc
     except yaml.YAMLError as exc:
-        raise InputError(f"YAML invalide : {exc}", path=path, line=yaml_error_line(exc)) from exc
+        raise InputError(f"YAML illisible : {yaml_problem_fr(exc)}", path=path, line=yaml_error_line(exc)) from exc
     if not isinstance(raw, Mapping):
         raise InputError("les règles d'anonymisation doivent être un dictionnaire", path=path)
     unknown = sorted(set(raw) - _RULE_KEYS)
@@ -73,6 +80,17 @@ def load_anonymisation_rules(path: str | Path | None = None) -> AnonymisationRul
     options = raw.get("known_names") or {}
     if not isinstance(options, Mapping) or set(options) - {"given_name_alone", "min_part_length"}:
         raise InputError("'known_names' accepte given_name_alone et min_part_length", path=path)
+    common = raw.get("common_words") or {}
+    if not isinstance(common, Mapping) or set(common) - {"min_lower", "min_evidence", "zipf"}:
+        raise InputError(MSG_COMMON_WORDS_KEYS, path=path)
+    try:
+        common_rule = CommonWordRule(
+            min_lower=int(common.get("min_lower", CommonWordRule.min_lower)),
+            min_evidence=int(common.get("min_evidence", CommonWordRule.min_evidence)),
+            zipf=float(common.get("zipf", CommonWordRule.zipf)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise InputError(MSG_COMMON_WORDS_NUMBERS, path=path) from exc
     from spacy.lang.fr.stop_words import STOP_WORDS  # light: no model, no pipeline
 
     return AnonymisationRules(
@@ -85,6 +103,8 @@ def load_anonymisation_rules(path: str | Path | None = None) -> AnonymisationRul
         given_name_alone=bool(options.get("given_name_alone", True)),
         min_part_length=int(options.get("min_part_length", 3)),
         stop_words=frozenset(_fold(w) for w in STOP_WORDS),
+        titles=words("titles"),
+        common_words=common_rule,
     )
 
 
@@ -178,26 +198,53 @@ def _name_regex(words: Sequence[str], *, case_sensitive: bool) -> str:
     return rf"(?<![\w-]){body}(?![\w-])"
 
 
+def _split_name(name: str, rules: AnonymisationRules, leading: frozenset[str]) -> tuple[list[str], list[str]] | None:
+    """``(given names, surname)`` words of ``name`` once its ``leading`` words (civilities...)
+    and institution words are dropped; a one-word name is ``([], [word])``; None when nothing is left."""
+    tokens = [w for _, _, w in _words(str(name))]
+    while tokens and _fold(tokens[0]) in leading:
+        tokens = tokens[1:]
+    tokens = [t for t in tokens if _fold(t) not in rules.not_names or _is_initial(t)]
+    if len(tokens) <= 1:
+        return ([], tokens) if tokens else None
+    parts = _parse_name(" ".join(tokens), rules)
+    given = [t for t in tokens if _fold(t) in parts.given.split()] if parts else []
+    surname = [t for t in tokens if t not in given]
+    if not given or not surname:
+        given, surname = tokens[:1], tokens[1:]
+    return given, surname
+
+
+def _names_regex(forms: set[tuple[str, ...]], single_parts: set[str], *, case_sensitive: bool) -> re.Pattern[str] | None:
+    """One regex for name ``forms`` (longest first; in any case, or as written and in capitals)
+    and ``single_parts`` (capitalised or in capitals only)."""
+    if not forms and not single_parts:
+        return None
+    patterns = []
+    for form in sorted(forms, key=lambda f: (-sum(map(len, f)), f)):
+        patterns.append(_name_regex(form, case_sensitive=case_sensitive))
+        if case_sensitive:
+            patterns.append(_name_regex([w.upper() for w in form], case_sensitive=True))
+    for part in sorted(single_parts, key=lambda p: (-len(p), p)):
+        bare = part.rstrip(".")
+        patterns.append(_name_regex([bare[0].upper() + bare[1:]], case_sensitive=True))
+        patterns.append(_name_regex([bare.upper()], case_sensitive=True))
+    return re.compile("|".join(dict.fromkeys(patterns)))
+
+
 def _known_name_pattern(known_names: Iterable[str], rules: AnonymisationRules) -> re.Pattern[str] | None:
     """One regex finding every known name and its distinctive parts, longest forms first."""
     full_forms: set[tuple[str, ...]] = set()
     single_parts: set[str] = set()
     for name in known_names:
-        tokens = [w for _, _, w in _words(str(name))]
-        while tokens and _fold(tokens[0]) in rules.civilities:
-            tokens = tokens[1:]
-        tokens = [t for t in tokens if _fold(t) not in rules.not_names or _is_initial(t)]
-        if not tokens:
+        split = _split_name(name, rules, rules.civilities)
+        if split is None:
             continue
-        if len(tokens) == 1:
-            if _distinctive(tokens[0], rules):
-                single_parts.add(tokens[0])
+        given, surname = split
+        if not given:
+            if _distinctive(surname[0], rules):
+                single_parts.add(surname[0])
             continue
-        parts = _parse_name(" ".join(tokens), rules)
-        given = [t for t in tokens if _fold(t) in parts.given.split()] if parts else []
-        surname = [t for t in tokens if t not in given]
-        if not given or not surname:
-            given, surname = tokens[:1], tokens[1:]
         full_forms.add(tuple(given + surname))
         full_forms.add(tuple(surname + given))
         if not _is_initial(surname[0]):
@@ -209,17 +256,48 @@ def _known_name_pattern(known_names: Iterable[str], rules: AnonymisationRules) -
                 full_forms.add(tuple(surname))  # Le Gall, Da Silva
         if rules.given_name_alone and len(given) == 1 and _distinctive(given[0], rules):
             single_parts.add(given[0])
-    if not full_forms and not single_parts:
-        return None
-    patterns = [
-        _name_regex(form, case_sensitive=False)
-        for form in sorted(full_forms, key=lambda f: (-sum(map(len, f)), f))
-    ]
-    for part in sorted(single_parts, key=lambda p: (-len(p), p)):
-        bare = part.rstrip(".")
-        patterns.append(_name_regex([bare[0].upper() + bare[1:]], case_sensitive=True))
-        patterns.append(_name_regex([bare.upper()], case_sensitive=True))
-    return re.compile("|".join(dict.fromkeys(patterns)))
+    return _names_regex(full_forms, single_parts, case_sensitive=False)
+
+
+def _discovered_name_pattern(
+    names: Iterable[str], rules: AnonymisationRules, stats: WordStats, not_persons: frozenset[str] = frozenset()
+) -> re.Pattern[str] | None:
+    """One regex finding, in every text, the names found in one of them (after a civility or a
+    title, or by the model and kept by the filters). Stricter than for names the source gives:
+    a name is searched as it was written (or in capitals), never in lower case ("Aides
+    Financières" must not hide "aides financières"); "Jean D." and "J. Dupont" only when "Jean"
+    is a listed first name and the name is not in capitals ("DONNER LES MOYENS" gives no
+    "donner l'"); a surname alone only when it is not a common word nor a word the model calls
+    a place or an organisation more often than a person (``not_persons``: "Hollande" of
+    "François Hollande" stays a country elsewhere); a surname starting with a particle
+    ("de Vie") never alone."""
+
+    def alone_ok(word: str) -> bool:
+        return _distinctive(word, rules) and not stats.is_common(word) and _fold(word) not in not_persons
+
+    forms: set[tuple[str, ...]] = set()
+    single_parts: set[str] = set()
+    for name in names:
+        split = _split_name(name, rules, rules.civilities | rules.titles | rules.roles)
+        if split is None:
+            continue
+        given, surname = split
+        if not given:
+            if alone_ok(surname[0]):
+                single_parts.add(surname[0])
+            continue
+        forms.add(tuple(given + surname))
+        forms.add(tuple(surname + given))
+        listed = _fold(given[0]).split("-")[0] in rules.given_names
+        capitals = all(t.isupper() for t in given + surname)
+        if listed and not capitals and not _is_initial(surname[0]):
+            forms.add(tuple(given + [surname[0][0]]))  # Jean D.
+            forms.add(tuple([given[0][0]] + surname))  # J. Dupont
+        if len(surname) == 1 and alone_ok(surname[0]):
+            single_parts.add(surname[0])
+        elif len(surname) > 1 and _is_capitalised(surname[0]):
+            forms.add(tuple(surname))  # Le Gall, Da Silva
+    return _names_regex(forms, single_parts, case_sensitive=True)
 
 
 def _distinctive(word: str, rules: AnonymisationRules) -> bool:
@@ -246,10 +324,14 @@ def _name_tokens_after(
         if end is not None and text[end:s].strip():
             break  # punctuation between words: the name stopped
         folded = _fold(w)
+        if folded in rules.stop_words and folded not in rules.particles:
+            break  # "Je", "AU" (in a text in capitals): a name has no such word
         if _is_capitalised(w) and folded not in rules.not_names and folded not in rules.roles:
             if start is None:
                 start = s
             end = e
+            if _ends_sentence(w, rules):
+                break  # "M. Barnier. Mais..."
         elif start is not None and folded in rules.particles:
             pass
         else:
@@ -260,25 +342,66 @@ def _name_tokens_after(
     return start, end
 
 
-def _civility_names(text: str, rules: AnonymisationRules) -> list[PersonalData]:
-    """Names after a civility: "M. Martin", "Mme Da Silva", "Madame la Maire Sophie Leroy"."""
+_SENTENCE_PUNCT = re.compile(r"[.!?;:…\n]")
+
+
+def _ends_sentence(word: str, rules: AnonymisationRules) -> bool:
+    """A word with a final full stop that is not an initial ("J.") nor a civility ("M.", "Mme.")."""
+    return word.endswith(".") and len(word) > 2 and _fold(word) not in rules.civilities
+
+
+def _cut_at_sentence_end(text: str, words: list[tuple[int, int, str]], rules: AnonymisationRules) -> list[tuple[int, int, str]]:
+    """The words of a candidate up to the end of its first sentence or line: a name does not run
+    past "Bartolone. Il", "Michel Barnier. Mais" or "Moron-Puech\nDocteur"."""
+    for i, (_, e, w) in enumerate(words[:-1]):
+        if _ends_sentence(w, rules) or _SENTENCE_PUNCT.search(text[e : words[i + 1][0]]):
+            return words[: i + 1]
+    return words
+
+
+def _cue_word(word: str, rules: AnonymisationRules) -> str | None:
+    """``"strong"`` when ``word`` is a civility or a title introducing a name, ``"weak"`` when it
+    is one that is also an ordinary word or written in capitals ("Me Limiter", "JE ME CHAUFFE"),
+    else None. A short civility counts only capitalised; a title ending a sentence ("le choix du
+    Roi.") does not count."""
+    folded = _fold(word)
+    if folded in rules.titles:
+        if word.endswith("."):
+            return None
+    elif folded not in rules.civilities:
+        return None
+    elif len(folded) <= 3 and not _is_capitalised(word):
+        return None  # "me", "m" in running text are not civilities
+    if len(folded) > 1 and (folded in rules.stop_words or word.rstrip(".").isupper()):
+        return "weak"
+    return "strong"
+
+
+def _civility_names(text: str, rules: AnonymisationRules, stats: WordStats | None = None) -> list[PersonalData]:
+    """Names after a civility or a title: "M. Martin", "Mme Da Silva", "Madame la Maire Sophie
+    Leroy", "Miss Merkel", "président Macron", "Président CHIRAC" (a title counts in any case, a
+    short civility only capitalised). Nothing but spaces and role words may stand between the
+    cue and the name; after a weak cue (see :func:`_cue_word`) the name may not start with a
+    common word (``stats``)."""
     found = []
     words = _words(text)
-    for i, (_, _, w) in enumerate(words):
-        folded = _fold(w)
-        if folded not in rules.civilities:
+    for i, (_, cue_end, w) in enumerate(words):
+        strength = _cue_word(w, rules)
+        if strength is None:
             continue
-        if len(folded) <= 3 and not _is_capitalised(w):
-            continue  # "me", "m" in running text are not civilities
-        j = i + 1
-        while j < len(words) and _fold(words[j][2]) in rules.roles:
+        j, prev_end = i + 1, cue_end
+        while j < len(words) and _fold(words[j][2]) in rules.roles and not _SENTENCE_PUNCT.search(text[prev_end : words[j][0]]):
+            prev_end = words[j][1]
             j += 1  # "Madame la Maire Sophie Leroy"
-        if j >= len(words):
+        if j >= len(words) or _SENTENCE_PUNCT.search(text[prev_end : words[j][0]]):
             continue
         span = _name_tokens_after(words, j, text, rules)
-        if span:
-            s, e = _trim_span(text, *span)
-            found.append(PersonalData(s, e, "PER", text[s:e]))
+        if not span:
+            continue
+        if strength == "weak" and stats is not None and stats.is_common(words[j][2]):
+            continue
+        s, e = _trim_span(text, *span)
+        found.append(PersonalData(s, e, "PER", text[s:e]))
     return found
 
 
@@ -302,15 +425,17 @@ def _is_given_name(word: str, rules: AnonymisationRules) -> bool:
 
 
 def _clean_person(
-    text: str, start: int, end: int, label: str, rules: AnonymisationRules
+    text: str, start: int, end: int, label: str, rules: AnonymisationRules, stats: WordStats | None = None
 ) -> tuple[int, int] | None:
     """Keep a candidate name only if it looks like a person's; trim civilities, roles, courtesy.
 
     ``label`` PER (the model's person label): kept unless the rules refute it. Any other label
     (the model's LOC/MISC/ORG, or ``GIVEN`` for a first-name hit): kept only when it starts with
-    a common first name.
+    a common first name. The candidate stops at the end of its sentence or line; without a first
+    name of the list, it is dropped when one of its words is a common word (``stats``, see
+    :mod:`.words`; a civility or title just before it spares it).
     """
-    words = _words(text[start:end], start)
+    words = _cut_at_sentence_end(text, _words(text[start:end], start), rules)
     lead_drop = rules.civilities | rules.roles | rules.not_names | rules.stop_words
     while words and (_fold(words[0][2]) in lead_drop or not _is_capitalised(words[0][2])):
         words = words[1:]
@@ -338,6 +463,8 @@ def _clean_person(
     starts_with_given = _is_given_name(words[0][2], rules)
     if label not in _NER_LABELS and not starts_with_given:
         return None
+    if stats is not None and not _cue_before(text, s, rules) and _common_phrase(words, rules, stats):
+        return None  # "Aides Financières", "Limiter", "Diminution": ordinary words
     if len(words) == 1:
         w = words[0][2]
         if _fold(w) in rules.stop_words or len(w.rstrip(".")) < 2:
@@ -353,11 +480,41 @@ def _clean_person(
             return None  # "la Marie", "le Département": a determiner before a capitalised noun
     if s > 0 and text[s - 1] in "-'’":
         return None  # second half of a hyphenated place (Saint-Martin)
-    return _extend_right(text, s, _trim_span(text, s, e)[1], rules)
+    return _extend_right(text, s, _trim_span(text, s, e)[1], rules, None if starts_with_given else stats)
 
 
-def _extend_right(text: str, start: int, end: int, rules: AnonymisationRules) -> tuple[int, int]:
-    """Add the capitalised surname the model left out ("Sophie" -> "Sophie Leroy")."""
+def _common_phrase(words: Sequence[tuple[int, int, str]], rules: AnonymisationRules, stats: WordStats) -> bool:
+    """True when no word is a listed first name and the words look ordinary: the last one (where
+    a surname stands: "Aides Financières", "Bénélux Créer") or every one is a common word. A
+    first word that is both a first name and a word ("Claire Vasseur") is then kept."""
+    content = [w for _, _, w in words if _fold(w) not in rules.particles]
+    if not content or any(_fold(w).split("-")[0] in rules.given_names for w in content):
+        return False
+    return stats.is_common(content[-1]) or all(stats.is_common(w) for w in content)
+
+
+def _cue_before(text: str, start: int, rules: AnonymisationRules) -> bool:
+    """A (strong) civility or title, roles allowed between, just before ``start``: "M. Petit",
+    "président Macron", "Madame la Maire Sophie Leroy"."""
+    before = _words(text[max(0, start - 60) : start], max(0, start - 60))
+    end = start
+    for s, e, w in reversed(before):
+        if text[e:end].strip(" "):
+            return False
+        strength = _cue_word(w, rules)
+        if strength is not None:
+            return strength == "strong"
+        if _fold(w) not in rules.roles:
+            return False
+        end = s
+    return False
+
+
+def _extend_right(
+    text: str, start: int, end: int, rules: AnonymisationRules, stats: WordStats | None = None
+) -> tuple[int, int]:
+    """Add the capitalised surname the model left out ("Sophie" -> "Sophie Leroy", "Patrick" ->
+    "Patrick Roux"); with ``stats`` (a span not led by a listed first name), never a common word."""
     following = _words(text[end : end + 60], end)
     extra = 0
     while extra < len(following) and extra < 2:
@@ -365,6 +522,10 @@ def _extend_right(text: str, start: int, end: int, rules: AnonymisationRules) ->
         gap = text[(following[extra - 1][1] if extra else end) : s]
         if gap != " " or not _is_capitalised(w) or _fold(w) in rules.not_names | rules.roles | rules.stop_words:
             break
+        if stats is not None and stats.is_common(w):
+            break
         end = e
         extra += 1
+        if _ends_sentence(w, rules):
+            break
     return _trim_span(text, start, end)

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import config
 from ..core.cache import DiskCache, text_key
-from ..core.nlp import load_nlp, model_id
+from ..core.nlp import load_nlp, model_id, pipe_texts
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def recognise_entities(
         from tqdm.auto import tqdm
 
         show = len(todo) >= PROGRESS_MIN_TEXTS if progress is None else progress
-        docs = nlp.pipe(todo, batch_size=config.SPACY_BATCH_SIZE)
+        docs = pipe_texts(nlp, todo, batch_size=config.SPACY_BATCH_SIZE)
         new: dict[str, list[list[Any]]] = {}
         for text, doc in zip(todo, tqdm(docs, total=len(todo), desc="Repérage des noms", disable=not show)):
             new[keys[text]] = [list(e) for e in entities_of(doc)]

@@ -14,11 +14,12 @@ import sys
 from pathlib import Path
 
 from .. import config
-from ..core.errors import InputError
+from ..core.errors import MSG_BOOTSTRAP_RANGE, InputError
 
 log = logging.getLogger("transitions_analysis.cli")
 
 UNIT_CHOICES = ("response", "segment")
+MAX_BOOTSTRAP = config.MAX_BOOTSTRAP
 
 
 # --------------------------------------------------------------------------- ingest
@@ -40,11 +41,11 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_ingest(args: argparse.Namespace) -> int:
     """Read and anonymise the exports, write responses.csv, rejected.csv, ingest_summary.json."""
-    from ..core.io import refuse_raw
+    from ..core.io import check_out_folder
     from ..ingestion import summary_fr
     from ..pipeline import ingest, write_ingested
 
-    out = refuse_raw(args.out)  # fail before the (slow) anonymisation
+    out = check_out_folder(args.out)  # fail before the (slow) anonymisation
     result = ingest(args.inputs, role_table=args.roles, cache_dir=None if args.no_cache else config.CACHE_DIR)
     paths = write_ingested(result, out)
     log.info(summary_fr(result.summary))
@@ -77,10 +78,10 @@ def add_code_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_code(args: argparse.Namespace) -> int:
     """Ingest and code the exports, write the coded folder. Returns 0."""
-    from ..core.io import refuse_raw
+    from ..core.io import check_out_folder
     from ..pipeline import code_inputs
 
-    out = refuse_raw(args.out)
+    out = check_out_folder(args.out)
     tables = code_inputs(args.inputs, out, codebook=args.codebook, model_path=args.model, use_model=not args.no_model,
                          human_codings=args.human_codings, cache=not args.no_cache, n_process=args.n_process,
                          progress=sys.stderr.isatty(), semantic_path=args.semantic)
@@ -96,26 +97,31 @@ def add_agree_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("codings", metavar="CODAGES", help="codages (CSV/XLSX : response_id ou segment_id, coder, code ; codings.csv ; .qdpx)")
     parser.add_argument("--exclusive", action="store_true", help="codes mutuellement exclusifs (un seul code par unité et codeur)")
     parser.add_argument("--json", action="store_true", help="sortie JSON (une entrée par code, « __all__ » pour l'ensemble)")
-    parser.add_argument("--unit", choices=UNIT_CHOICES, default="response", help="unité d'analyse : response (défaut) ou segment")
-    parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="tirages bootstrap pour l'intervalle de confiance de l'alpha (0 : aucun ; défaut 1000)")
+    parser.add_argument("--unit", choices=UNIT_CHOICES, default=None,
+                        help="unité d'analyse : response ou segment (défaut : la colonne d'unité du fichier, response_id "
+                             "ou segment_id)")
+    parser.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                        help=f"tirages bootstrap pour l'intervalle de confiance de l'alpha (0 : aucun ; défaut 1000 ; "
+                             f"au plus {MAX_BOOTSTRAP:,})".replace(",", " "))
     parser.add_argument("--random-state", type=int, default=config.RANDOM_STATE, metavar="GRAINE", help=f"graine du bootstrap (défaut {config.RANDOM_STATE})")
     parser.add_argument("--disagreements", metavar="FICHIER.xlsx", help="écrire la table des désaccords à arbitrer (XLSX)")
 
 
 def run_agree(args: argparse.Namespace) -> int:
     """Print the agreement table (or JSON); optionally write the disagreements to adjudicate."""
-    from ..agreement import agreement_table, disagreements, format_table, read_codings, table_to_json, texts_beside
+    from ..agreement import agreement_table, detect_unit, disagreements, format_table, read_codings, table_to_json, texts_beside
     from ..agreement import write_disagreements_xlsx
-    from ..core.io import refuse_raw
+    from ..core.io import check_out_file
 
-    if args.bootstrap < 0:
-        raise InputError("--bootstrap doit être positif ou nul")
+    if not 0 <= args.bootstrap <= MAX_BOOTSTRAP:
+        raise InputError(MSG_BOOTSTRAP_RANGE.format(limit=MAX_BOOTSTRAP, value=args.bootstrap))
     if args.disagreements:
-        refuse_raw(args.disagreements)
-    codings = read_codings(args.codings, unit=args.unit)
+        check_out_file(args.disagreements)
+    unit = args.unit or detect_unit(args.codings)
+    codings = read_codings(args.codings, unit=unit)
     table = agreement_table(codings, exclusive=args.exclusive, n_boot=args.bootstrap, random_state=args.random_state)
     if args.disagreements:
-        df = disagreements(codings, texts_beside(Path(args.codings), args.unit))
+        df = disagreements(codings, texts_beside(Path(args.codings), unit))
         write_disagreements_xlsx(df, args.disagreements)
         log.info("%d unités en désaccord écrites dans %s", len(df), args.disagreements)
     if args.json:
@@ -152,9 +158,11 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Run the whole pipeline and write the report; returns 0, or 1 when a notebook failed."""
+    from ..core.io import check_out_folder
     from ..pipeline import report_inputs
 
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # PDF font subsetting chatter
+    check_out_folder(args.out)
     result = report_inputs(args.inputs, args.out, sessions=args.sessions, notebooks=args.notebooks,
                            codebook=args.codebook, k=args.k, human_codings=args.human_codings, model_path=args.model,
                            use_model=not args.no_model, cache=not args.no_cache, progress=sys.stderr.isatty())
@@ -183,8 +191,10 @@ def add_export_qdpx_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_export_qdpx(args: argparse.Namespace) -> int:
     """Export a coded folder as ``.qdpx``. Returns 0."""
+    from ..core.io import check_out_file
     from ..exchange import export_qdpx
 
+    check_out_file(args.out)
     coders = [] if args.blank else ([c.strip() for c in args.coders.split(",") if c.strip()] if args.coders else None)
     export_qdpx(args.coding_dir, args.out, codebook=args.codebook, name=args.name, coders=coders)
     return 0
@@ -202,8 +212,10 @@ def add_export_qdc_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_export_qdc(args: argparse.Namespace) -> int:
     """Export the codebook as ``.qdc`` or as Taguette's CSV. Returns 0."""
+    from ..core.io import check_out_file
     from ..exchange import export_qdc, export_taguette_csv
 
+    check_out_file(args.out)
     fmt = args.format or ("taguette" if Path(args.out).suffix.lower() == ".csv" else "qdc")
     (export_taguette_csv if fmt == "taguette" else export_qdc)(args.codebook, args.out)
     return 0
@@ -215,18 +227,17 @@ def add_import_qdpx_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="DOSSIER", help="dossier de sortie (mêmes tables que « code » : codings.csv...)")
     parser.add_argument("--codebook", metavar="FICHIER", default=None, help="codebook YAML pour reconnaître les codes (défaut : celui du paquet)")
     parser.add_argument("--segments", metavar="FICHIER", default=None, help="segments.csv pour rattacher les codages aux segments")
+    parser.add_argument("--no-cache", action="store_true", help="ne pas garder en cache le repérage des noms")
 
 
 def run_import_qdpx(args: argparse.Namespace) -> int:
-    """Import a ``.qdpx`` into a folder of tables; logs the report. Returns 0."""
-    from ..core.codebook import load_codebook
-    from ..core.io import refuse_raw
-    from ..exchange import import_qdpx, write_import
+    """Import a ``.qdpx`` into a folder of tables, anonymised like an ingestion; logs the report. Returns 0."""
+    from ..core.io import check_out_folder
+    from ..pipeline import import_project
 
-    refuse_raw(args.out)
-    result = import_qdpx(args.qdpx, codebook=args.codebook, segments=args.segments)
-    codebook_hash = load_codebook(args.codebook).hash if args.codebook else ""
-    paths = write_import(result, args.out, source=args.qdpx, codebook_hash=codebook_hash)
+    out = check_out_folder(args.out)
+    result, paths = import_project(args.qdpx, out, codebook=args.codebook, segments=args.segments,
+                                   cache_dir=None if args.no_cache else config.CACHE_DIR)
     log.info("Import : %s.", result.summary_fr())
     log.info("Fichiers écrits : %s", ", ".join(str(p) for p in paths.values()))
     return 0
@@ -242,10 +253,10 @@ def add_import_qdc_arguments(parser: argparse.ArgumentParser) -> None:
 def run_import_qdc(args: argparse.Namespace) -> int:
     """Import a ``.qdc`` or Taguette's CSV codebook as a codebook YAML, checked by the codebook loader. Returns 0."""
     from ..core.codebook import load_codebook
-    from ..core.io import refuse_raw
+    from ..core.io import check_out_file
     from ..exchange import read_qdc, write_codebook_yaml
 
-    out = refuse_raw(args.out)
+    out = check_out_file(args.out)
     result = read_qdc(args.qdc)
     header = f"Codebook importé de {Path(args.qdc).name} par transitions-analysis import-qdc.\n"
     if result.report:

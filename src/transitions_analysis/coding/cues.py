@@ -13,7 +13,7 @@ import yaml
 
 from .. import config
 from ..core.codebook import parse_pattern
-from ..core.errors import InputError, yaml_error_line
+from ..core.errors import InputError, yaml_error_line, yaml_problem_fr
 from ..core.text import fold_cue, fold_word
 
 CUE_PREFIX = "_cue."
@@ -121,5 +121,5 @@ def load_cues(path: str | Path | None = None) -> Cues:
     except FileNotFoundError:
         raise InputError("fichier de marqueurs introuvable", path=path) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"YAML illisible : {exc}", path=path, line=yaml_error_line(exc)) from None
+        raise InputError(f"YAML illisible : {yaml_problem_fr(exc)}", path=path, line=yaml_error_line(exc)) from None
     return parse_cues(data, path=str(path))

@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..core import schema
 from ..core.ids import make_segment_id
+from ..core.nlp import pipe_texts
 from ..core.roles import normalise_role
 from ..core.schema import RULE_CODER, SOURCE_RULE
 from .cues import CUE_EXPECTATION, CUE_OPENING, CUE_QUESTION
@@ -120,7 +121,7 @@ def question_roles(
         texts.append(q)
         texts.append(re.sub(r"[_\-.]+", " ", q_id))
     unique = sorted(set(t for t in texts if t.strip()))
-    docs = dict(zip(unique, nlp.pipe(unique))) if unique else {}
+    docs = dict(zip(unique, pipe_texts(nlp, unique))) if unique else {}
     order = [c.id for c in coder.codebook.codes]
 
     def look(text: str) -> tuple[bool, list[str]]:

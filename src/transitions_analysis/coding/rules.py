@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..core import schema
-from ..core.codebook import Codebook, load_codebook, parse_pattern
+from ..core.codebook import Codebook, bounded_regex, load_codebook, map_regexes, parse_pattern
 from ..core.errors import InputError
 from ..core.ids import make_segment_id
 from ..core.schema import RULE_CODER, SOURCE_RULE
@@ -155,7 +155,7 @@ class RuleCoder:
         for i, (code, pattern, toks) in enumerate(self._parsed):
             key = f"{code}#{i}"
             if toks is None:
-                specs = [pattern]
+                specs = [[map_regexes(t, bounded_regex) for t in pattern]]  # a REGEX only on tokens of bounded length
                 score = 1.0
             else:
                 alternatives = []

@@ -23,7 +23,18 @@ from typing import Any
 import yaml
 
 from .. import config
-from .errors import CodebookError, yaml_error_line
+from .errors import (
+    MSG_REGEX_NOT_TEXT,
+    MSG_REGEX_REFUSED,
+    REGEX_ALTERNATION,
+    REGEX_BACKREFERENCE,
+    REGEX_INVALID,
+    REGEX_NESTED,
+    REGEX_UNBOUNDED,
+    CodebookError,
+    yaml_error_line,
+    yaml_problem_fr,
+)
 from .io import refuse_raw
 
 TOP_KEYS = ("name", "version", "language", "description", "codes")
@@ -165,6 +176,112 @@ def parse_pattern(pattern: str) -> list[PatternToken]:
     return tokens
 
 
+# --------------------------------------------------------------------------- REGEX in spaCy patterns
+#
+# A spaCy token pattern may hold ``{"REGEX": "..."}``; Python's regular expressions backtrack, so a
+# pattern such as ``^(a+)+$`` on a token « aaaa…ab » runs for ever. Only a safe subset is
+# accepted, checked when the codebook loads (:func:`regex_problem`): no back-reference, no
+# conditional group, no quantifier inside a quantified group (``(a+)+``, ``(a|aa)*``), no
+# alternation inside a repeated group, at most :data:`REGEX_MAX_UNBOUNDED` unbounded quantifiers
+# (``*``, ``+``, ``{n,}``). The rule coder also tries a REGEX only on tokens of at most
+# :data:`REGEX_MAX_TOKEN_CHARS` characters (:func:`bounded_regex`): with both, a REGEX costs at
+# most a few thousand steps per token.
+
+REGEX_MAX_UNBOUNDED = 2
+REGEX_MAX_TOKEN_CHARS = 100
+_GLOBAL_FLAGS_RE = re.compile(r"^(?:\(\?[aiLmsux]+\))+")
+
+
+def _regex_parser():
+    try:
+        import re._parser as parser  # Python >= 3.11
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse as parser
+    try:
+        import re._constants as constants
+    except ImportError:  # pragma: no cover
+        import sre_constants as constants
+    return parser, constants
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is refused as a codebook REGEX (French), or None when it is in the safe
+    subset (see the comment above)."""
+    parser, c = _regex_parser()
+    try:
+        re.compile(pattern)
+        tree = parser.parse(pattern)
+    except re.error as exc:
+        return REGEX_INVALID.format(detail=exc)
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT} | ({c.POSSESSIVE_REPEAT} if hasattr(c, "POSSESSIVE_REPEAT") else set())
+    unbounded = 0
+
+    def walk(items, inside_repeat: bool) -> str | None:
+        nonlocal unbounded
+        for op, arg in items:
+            if op in (c.GROUPREF, c.GROUPREF_EXISTS) or op == getattr(c, "GROUPREF_IGNORE", None):
+                return REGEX_BACKREFERENCE
+            if op in repeats:
+                low, high, sub = arg
+                many = high is c.MAXREPEAT or high > 1
+                if high is c.MAXREPEAT:
+                    unbounded += 1
+                if many and inside_repeat:
+                    return REGEX_NESTED
+                found = walk(sub, inside_repeat or many)
+            elif op == c.BRANCH:
+                if inside_repeat:
+                    return REGEX_ALTERNATION
+                found = next((r for alt in arg[1] if (r := walk(alt, inside_repeat))), None)
+            elif op == c.SUBPATTERN:
+                found = walk(arg[-1], inside_repeat)
+            elif op in (c.ASSERT, c.ASSERT_NOT):
+                found = walk(arg[1], inside_repeat)
+            elif op == getattr(c, "ATOMIC_GROUP", None):
+                found = walk(arg, inside_repeat)
+            else:
+                found = None
+            if found:
+                return found
+        return None
+
+    found = walk(tree, False)
+    if found:
+        return found
+    if unbounded > REGEX_MAX_UNBOUNDED:
+        return REGEX_UNBOUNDED.format(limit=REGEX_MAX_UNBOUNDED)
+    return None
+
+
+def bounded_regex(pattern: str, max_chars: int = REGEX_MAX_TOKEN_CHARS) -> str:
+    """``pattern`` rewritten to match (as ``re.search`` does) only texts of at most ``max_chars``
+    characters: a longer token fails at once, at the first position."""
+    flags = _GLOBAL_FLAGS_RE.match(pattern)
+    head = flags.group() if flags else ""
+    return rf"{head}\A(?=[\s\S]{{0,{max_chars}}}\Z)[\s\S]*?(?:{pattern[len(head):]})"
+
+
+def _regexes(value: Any):
+    """Every REGEX string inside a token-dict value (attribute dicts, ``_`` extensions)."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if str(key).upper() == "REGEX":
+                yield inner
+            else:
+                yield from _regexes(inner)
+
+
+def map_regexes(token: dict[str, Any], func) -> dict[str, Any]:
+    """A copy of a spaCy token dict whose REGEX strings went through ``func``."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: (func(v) if str(k).upper() == "REGEX" and isinstance(v, str) else walk(v)) for k, v in value.items()}
+        return value
+
+    return walk(token)
+
+
 def _check_token_dicts(pattern: list) -> None:
     if not pattern:
         raise ValueError("motif spaCy vide")
@@ -174,6 +291,12 @@ def _check_token_dicts(pattern: list) -> None:
         bad = [k for k in tok if str(k).upper() not in _MATCHER_KEYS]
         if bad:
             raise ValueError(f"attribut(s) de motif spaCy inconnu(s) : {bad}")
+        for regex in _regexes(tok):
+            if not isinstance(regex, str):
+                raise ValueError(MSG_REGEX_NOT_TEXT.format(value=regex))
+            problem = regex_problem(regex)
+            if problem:
+                raise ValueError(MSG_REGEX_REFUSED.format(regex=regex, problem=problem))
     from spacy.schemas import validate_token_pattern  # lazy: only for power-user patterns
 
     errors = validate_token_pattern(pattern)
@@ -203,7 +326,7 @@ def parse_codebook(text: str, *, path: str = "<codebook>") -> Codebook:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise CodebookError(f"YAML illisible : {getattr(exc, 'problem', exc)}", path=path,
+        raise CodebookError(f"YAML illisible : {yaml_problem_fr(exc)}", path=path,
                             line=yaml_error_line(exc)) from exc
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
         raise CodebookError("le codebook doit être un dictionnaire (name, version, codes...)", path=path, line=1)

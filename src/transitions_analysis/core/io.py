@@ -11,6 +11,12 @@
   readers remove exactly that ``'``, so the analysis sees the original text
   (:func:`neutralise_formula`, :func:`restore_formula`).
 - One guard, :func:`refuse_raw`, used by every writer: ``data/raw/`` is never written.
+- One run, one folder (:func:`run_folder`): an output folder is written in a temporary sibling
+  that replaces it only when the run succeeds, so an interrupted run leaves the previous folder
+  whole and a folder never mixes two runs' files; :func:`check_out_file` checks a file output.
+- One decoder for text files (:func:`decode_text`: UTF-8 with or without BOM, UTF-16, cp1252,
+  line by line when a file mixes UTF-8 and cp1252) and one guarded XLSX reader
+  (:func:`open_xlsx`, :func:`sheet_rows`: zip-bomb, DOCTYPE, row and column limits).
 - A *coded folder* (``responses.csv``, ``rejected.csv``, ``segments.csv``, ``codings.csv``,
   ``expectations.csv``, ``run.json``, ``ingest_summary.json``) is read by :func:`read_coded` and
   written by :func:`write_coded`, as a :class:`CodedTables` whose tables are validated
@@ -20,11 +26,18 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
+import io
 import json
+import logging
+import os
 import re
+import shutil
+import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,7 +46,34 @@ import pandas as pd
 
 from .. import config
 from . import schema
-from .errors import MSG_FILE_NOT_FOUND, MSG_REFUSE_RAW, InputError
+from .errors import (
+    MSG_CSV_MALFORMED,
+    MSG_CSV_NO_HEADER,
+    MSG_FILE_NOT_FOUND,
+    MSG_FILE_UNREADABLE,
+    MSG_NUL_CHARACTER,
+    MSG_SHEET_EMPTY,
+    MSG_SHEET_MISSING,
+    MSG_SHEET_TOO_MANY,
+    MSG_SHEET_UNREADABLE,
+    MSG_TOO_MANY_FIELDS,
+    MSG_XLSX_BOMB,
+    MSG_XLSX_DOCTYPE,
+    MSG_XLSX_NOT_ZIP,
+    MSG_XLSX_REFUSED,
+    MSG_XLSX_TOO_BIG,
+    MSG_XLSX_UNREADABLE,
+    MSG_NOT_CODED_FOLDER,
+    MSG_OUT_IS_DIR,
+    MSG_OUT_IS_FILE,
+    MSG_OUT_NOT_WRITABLE,
+    MSG_REFUSE_RAW,
+    MSG_UNREADABLE_ENCODING,
+    InputError,
+    os_error_fr,
+)
+
+log = logging.getLogger(__name__)
 
 CSV_OPTIONS: dict[str, Any] = {
     "index": False,
@@ -83,6 +123,216 @@ def refuse_raw(path: str | Path) -> Path:
     if inside_raw(path):
         raise InputError(MSG_REFUSE_RAW, path=path)
     return Path(path)
+
+
+def _not_writable(path: Path, exc: OSError) -> InputError:
+    return InputError(MSG_OUT_NOT_WRITABLE.format(reason=os_error_fr(exc).split(": ")[-1]), path=path)
+
+
+@contextlib.contextmanager
+def run_folder(out_dir: str | Path) -> Iterator[Path]:
+    """One run's output folder, written atomically.
+
+    Yields a new temporary folder beside ``out_dir`` (``.NAME.en-cours-XXXX``); when the ``with``
+    block ends normally, it replaces ``out_dir`` (the previous folder, if any, is removed; its
+    hidden files such as ``.gitkeep`` are carried over). When the block raises (or is interrupted
+    by Ctrl-C), the temporary folder is removed and ``out_dir`` is left as it was: a folder never
+    holds files of two runs. Refuses ``data/raw/``, an existing file, and a place where nothing
+    can be written (:class:`InputError` naming it).
+    """
+    out = check_out_folder(out_dir)
+    parent = out.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.en-cours-", dir=parent))
+    except OSError as exc:
+        raise _not_writable(parent, exc) from exc
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    try:
+        if out.is_dir():
+            for hidden in out.iterdir():
+                if hidden.name.startswith(".") and hidden.is_file() and not (tmp / hidden.name).exists():
+                    shutil.copy2(hidden, tmp / hidden.name)
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.ancien-", dir=parent))
+            os.replace(out, old / out.name)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise _not_writable(out, exc) from exc
+
+
+def check_out_folder(path: str | Path) -> Path:
+    """``path`` as a Path when a run's folder can be written there (before a long run): not in
+    ``data/raw/``, not an existing file, its nearest existing parent a writable folder."""
+    out = refuse_raw(path)
+    if out.exists() and not out.is_dir():
+        raise InputError(MSG_OUT_IS_FILE, path=out)
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(MSG_OUT_NOT_WRITABLE.format(reason=f"{parent} n'est pas un dossier"), path=out)
+    if not os.access(parent, os.W_OK):
+        raise InputError(MSG_OUT_NOT_WRITABLE.format(reason="permission refusée"), path=parent)
+    return out
+
+
+def check_out_file(path: str | Path) -> Path:
+    """``path`` as a Path when a file can be written there: not in ``data/raw/``, not an existing
+    folder, its folder creatable and writable; else :class:`InputError` naming it."""
+    path = refuse_raw(path)
+    if path.is_dir():
+        raise InputError(MSG_OUT_IS_DIR, path=path)
+    check_out_folder(path.absolute().parent)
+    return path
+
+
+# --------------------------------------------------------------------------- decoding text files
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when ``raw`` looks like BOM-less UTF-16 text (one byte of two
+    is NUL in a Latin-script text), else None."""
+    sample = raw[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd >= 0.3 * half and even == 0:
+        return "utf-16-le"
+    if even >= 0.3 * half and odd == 0:
+        return "utf-16-be"
+    return None
+
+
+def decode_text(raw: bytes, path: str | Path, encoding: str | None = None) -> tuple[str, str]:
+    """Text of a file and the name of its encoding.
+
+    ``encoding`` given: strict, else :class:`InputError` naming the line. Otherwise: UTF-16 (with a
+    BOM, or without when one byte of two is NUL), then UTF-8 with or without BOM; a file that is
+    not UTF-8 as a whole is decoded line by line, UTF-8 where a line is valid UTF-8, cp1252 (then
+    latin-1) elsewhere: a file mixing both (lines pasted from two sources) reads right and its
+    encoding is reported as ``utf-8+cp1252`` with the first cp1252 line logged.
+    """
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise InputError(MSG_UNREADABLE_ENCODING.format(tried=encoding), path=path, line=line) from exc
+    utf16 = "utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _utf16_without_bom(raw)
+    if utf16:
+        try:
+            return raw.decode(utf16), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise InputError(MSG_UNREADABLE_ENCODING.format(tried="utf-16"), path=path) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+        return text, "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    pieces: list[str] = []
+    utf8_lines, legacy_lines = 0, []
+    legacy = "cp1252"
+    for number, line in enumerate(raw.splitlines(keepends=True), start=1):
+        try:
+            pieces.append(line.decode("utf-8"))
+            utf8_lines += not line.isascii()
+        except UnicodeDecodeError:
+            legacy_lines.append(number)
+            try:
+                pieces.append(line.decode("cp1252"))
+            except UnicodeDecodeError:  # bytes cp1252 leaves undefined: latin-1 reads everything
+                pieces.append(line.decode("latin-1"))
+                legacy = "latin-1"
+    text = "".join(pieces)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if utf8_lines:
+        log.warning("%s : encodage mixte, %d ligne(s) en UTF-8 et %d en %s (première : ligne %d), chacune lue dans le sien",
+                    path, utf8_lines, len(legacy_lines), legacy, legacy_lines[0])
+        return text, f"utf-8+{legacy}"
+    return text, legacy
+
+
+# --------------------------------------------------------------------------- spreadsheets (XLSX)
+
+#: Limits of an XLSX read (a workbook is untrusted input: a 220 KB file can inflate to gigabytes).
+MAX_XLSX_BYTES = 256 * 1024 * 1024  # uncompressed, all members
+MAX_XLSX_RATIO = 200.0  # uncompressed / compressed, for members over 1 MiB
+MAX_SHEET_ROWS = 200_000
+MAX_SHEET_COLUMNS = 1_000
+
+
+def _xlsx_error(path: Path, reason: str) -> InputError:
+    return InputError(MSG_XLSX_REFUSED.format(reason=reason), path=path)
+
+
+@contextlib.contextmanager
+def open_xlsx(path: str | Path) -> Iterator[Any]:
+    """An openpyxl workbook (read-only, values) after the archive was checked: a real zip, sizes
+    within :data:`MAX_XLSX_BYTES` and :data:`MAX_XLSX_RATIO`, no ``<!DOCTYPE`` in its XML (an
+    Excel file never has one: entity tricks). Every problem is an :class:`InputError` in French."""
+    import openpyxl
+
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > MAX_XLSX_BYTES:
+                raise _xlsx_error(path, MSG_XLSX_TOO_BIG.format(size=f"{total / 2**20:.0f}", limit=MAX_XLSX_BYTES // 2**20))
+            for info in infos:
+                if info.file_size > 2**20 and info.file_size > MAX_XLSX_RATIO * max(info.compress_size, 1):
+                    raise _xlsx_error(path, MSG_XLSX_BOMB.format(member=info.filename,
+                                                                 ratio=info.file_size // max(info.compress_size, 1)))
+                if info.filename.lower().endswith((".xml", ".rels")):
+                    with archive.open(info) as member:
+                        head = member.read(2048)
+                    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                        raise _xlsx_error(path, MSG_XLSX_DOCTYPE.format(member=info.filename))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        raise InputError(MSG_XLSX_NOT_ZIP, path=path) from exc
+    except FileNotFoundError as exc:
+        raise InputError(MSG_FILE_NOT_FOUND, path=path) from exc
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except InputError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds on a broken workbook
+        raise InputError(MSG_XLSX_UNREADABLE.format(kind=type(exc).__name__), path=path) from exc
+    try:
+        yield workbook
+    finally:
+        workbook.close()
+
+
+def sheet_rows(sheet: Any, path: str | Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """``(row number, cell values)`` of a read-only sheet, without the padding to the declared
+    dimension (a sheet declaring ``A1:XFD1048576`` would fill memory) and within
+    :data:`MAX_SHEET_ROWS` and :data:`MAX_SHEET_COLUMNS`; a broken sheet is an :class:`InputError`."""
+    with contextlib.suppress(AttributeError):
+        sheet.reset_dimensions()
+    try:
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > MAX_SHEET_ROWS:
+                raise InputError(MSG_SHEET_TOO_MANY.format(sheet=sheet.title, limit=MAX_SHEET_ROWS, what="lignes"),
+                                 path=path, row=number)
+            if len(values) > MAX_SHEET_COLUMNS:
+                raise InputError(MSG_SHEET_TOO_MANY.format(sheet=sheet.title, limit=MAX_SHEET_COLUMNS, what="colonnes"),
+                                 path=path, row=number)
+            yield number, values
+    except InputError:
+        raise
+    except Exception as exc:  # corrupt sheet XML, bad cell values...
+        raise InputError(MSG_SHEET_UNREADABLE.format(sheet=sheet.title, kind=type(exc).__name__), path=path) from exc
 
 
 # --------------------------------------------------------------------------- formulas
@@ -159,19 +409,67 @@ def read_json(path: str | Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _sniff_delimiter(header: str, default: str) -> str:
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts.get(default, 0) else default
+
+
+def _csv_frame(text: str, path: Path, sep: str) -> pd.DataFrame:
+    """Every cell of a CSV text as a string; a row with more fields than the header is an error
+    naming it, a shorter one is padded with empty cells."""
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError(MSG_NUL_CHARACTER, path=path, line=line)
+    first_line = text.split("\n", 1)[0]
+    sep = _sniff_delimiter(first_line, sep)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            if record and any(c.strip() for c in record):
+                records.append(record)
+    except csv.Error as exc:
+        raise InputError(MSG_CSV_MALFORMED.format(detail=exc), path=path, line=reader.line_num, row=len(records) + 1) from exc
+    if not records:
+        raise InputError(MSG_CSV_NO_HEADER, path=path)
+    header = [h.strip() for h in records[0]]
+    width = len(header)
+    for number, record in enumerate(records[1:], start=2):
+        if len(record) > width and any(c.strip() for c in record[width:]):
+            raise InputError(MSG_TOO_MANY_FIELDS.format(found=len(record), width=width), path=path, row=number, column=width + 1)
+    rows = [(r + [""] * width)[:width] for r in records[1:]]
+    return pd.DataFrame(rows, columns=header, dtype=object)
+
+
 def read_table(path: str | Path, *, sheet: str | int = 0, sep: str = ",") -> pd.DataFrame:
-    """Every cell of a CSV (UTF-8, with or without BOM, separated by ``sep``) or of an XLSX sheet,
-    as text (an empty cell is ``""``). ``InputError`` naming the file when absent or unreadable."""
+    """Every cell of a CSV (any encoding :func:`decode_text` reads; ``sep``, or ``;``/tab when the
+    header line holds more of them) or of an XLSX sheet, as text (an empty cell is ``""``).
+    :class:`InputError` naming the file (and row) when absent or unreadable."""
     path = Path(path)
     if not path.is_file():
         raise InputError(MSG_FILE_NOT_FOUND, path=path)
     suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        with open_xlsx(path) as workbook:
+            try:
+                ws = workbook[sheet] if isinstance(sheet, str) else workbook.worksheets[sheet]
+            except (KeyError, IndexError) as exc:
+                raise InputError(MSG_SHEET_MISSING.format(sheet=sheet, sheets=", ".join(workbook.sheetnames)), path=path) from exc
+            values = [["" if v is None else str(v) for v in row] for _, row in sheet_rows(ws, path)]
+        values = [r for r in values if any(c.strip() for c in r)]
+        if not values:
+            raise InputError(MSG_SHEET_EMPTY.format(sheet=ws.title), path=path)
+        width = max(len(r) for r in values)
+        values = [r + [""] * (width - len(r)) for r in values]
+        header = [h.strip() for h in values[0]]
+        return restore_formulas(pd.DataFrame(values[1:], columns=header, dtype=object))
     try:
-        if suffix in (".xlsx", ".xlsm"):
-            return restore_formulas(pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False))
-        return restore_formulas(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=sep))
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
-        raise InputError(f"table illisible : {exc}", path=path) from exc
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(MSG_FILE_UNREADABLE.format(reason=os_error_fr(exc).split(": ")[-1]), path=path) from exc
+    text, _ = decode_text(raw, path)
+    return restore_formulas(_csv_frame(text, path, sep))
 
 
 def read_csv_table(path: str | Path) -> pd.DataFrame:
@@ -253,6 +551,45 @@ def is_coded_folder(path: str | Path) -> bool:
     """True when ``path`` is a folder holding responses.csv, segments.csv, codings.csv and expectations.csv."""
     p = Path(path)
     return p.is_dir() and all((p / f"{n}.csv").is_file() for n in CODED_REQUIRED)
+
+
+def output_folder_files(path: str | Path) -> list[str]:
+    """The toolkit's own output files in folder ``path`` (``responses.csv``, ``rejected.csv``,
+    ``segments.csv``, ``codings.csv``, ``expectations.csv``, ``run.json``, ``ingest_summary.json``)
+    when it looks like an output folder (``responses.csv`` plus at least one of the others),
+    else ``[]``: such a folder is not a set of raw exports."""
+    p = Path(path)
+    if not p.is_dir() or not (p / "responses.csv").is_file():
+        return []
+    names = [f"{n}.csv" for n in CODED_TABLES] + [RUN_FILE, SUMMARY_FILE]
+    present = [n for n in names if (p / n).is_file()]
+    return present if len(present) > 1 else []
+
+
+def refuse_partial_output_folder(path: str | Path) -> None:
+    """:class:`InputError` naming the missing files when ``path`` is an output folder of the toolkit
+    (see :func:`output_folder_files`) that is not a complete coded folder."""
+    present = output_folder_files(path)
+    if present and not is_coded_folder(path):
+        missing = [f"{n}.csv" for n in CODED_REQUIRED if f"{n}.csv" not in present]
+        raise InputError(MSG_NOT_CODED_FOLDER.format(missing=", ".join(missing)), path=path)
+
+
+def looks_like_human_codings(path: str | Path) -> bool:
+    """True when ``path`` is a CSV whose header names ``coder``, ``code`` and ``response_id`` or
+    ``segment_id`` (a human coding to compare or learn from, not answers)."""
+    p = Path(path)
+    if p.suffix.lower() != ".csv" or not p.is_file():
+        return False
+    try:
+        with p.open("rb") as handle:
+            head = handle.readline(4096)
+        header, _ = decode_text(head, p)
+    except (OSError, InputError):
+        return False
+    delimiter = _sniff_delimiter(header, ",")
+    columns = {c.strip().strip('"').lower() for c in header.strip().split(delimiter)}
+    return {"coder", "code"} <= columns and bool(columns & {"response_id", "segment_id"})
 
 
 def read_coded(folder: str | Path, *, required: Iterable[str] = CODED_REQUIRED) -> CodedTables:

@@ -163,6 +163,44 @@ class ParseCache:
         self.index.put((key, f"{bin_id}:{pos}".encode("ascii")) for pos, key in enumerate(keys))
 
 
+#: Texts longer than the pipeline's ``max_length`` (1,000,000 characters: a whole meeting pasted
+#: in one cell) are parsed in pieces of about this size, cut at a line break or a space.
+LONG_TEXT_CHUNK = 100_000
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    """``text`` cut into pieces of at most ``size`` characters, each ending at a line break or a
+    space when there is one (joined, they give ``text`` back)."""
+    pieces, start = [], 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = max(window.rfind("\n"), window.rfind(" "))
+        end = start + (cut + 1 if cut > size // 2 else size)
+        pieces.append(text[start:end])
+        start = end
+    pieces.append(text[start:])
+    return pieces
+
+
+def pipe_texts(nlp: Language, texts: Sequence[str], *, batch_size: int = config.SPACY_BATCH_SIZE, n_process: int = 1):
+    """``nlp.pipe`` over ``texts`` (one Doc each, in order), also for texts over ``nlp.max_length``:
+    those are parsed in pieces (:data:`LONG_TEXT_CHUNK`) joined back into one Doc whose text is
+    the original (character offsets unchanged)."""
+    from spacy.tokens import Doc
+
+    texts = list(texts)
+    max_length = getattr(nlp, "max_length", 1_000_000)  # spaCy's default, for a wrapped pipeline
+    limit = min(max_length, LONG_TEXT_CHUNK * 10)
+    size = min(max_length, LONG_TEXT_CHUNK)
+    short = nlp.pipe((t for t in texts if len(t) <= limit), batch_size=batch_size, n_process=n_process)
+    for text in texts:
+        if len(text) <= limit:
+            yield next(short)
+        else:
+            log.info("texte de %d caractères analysé en morceaux de %d", len(text), size)
+            yield Doc.from_docs(list(nlp.pipe(_pieces(text, size), batch_size=4)), ensure_whitespace=False)
+
+
 def set_sentences(docs: Iterable[Doc]) -> None:
     """Give sentence boundaries (rule-based ``Sentencizer``) to the docs that have none."""
     from spacy.pipeline import Sentencizer
@@ -209,7 +247,7 @@ def parse_texts(
             pending_keys: list[str] = []
             pending_docs: list[Doc] = []
             bar = tqdm(total=len(missing), desc="analyse spaCy", unit="texte", disable=not progress)
-            stream = nlp.pipe((unique[k] for k in missing), batch_size=batch_size, n_process=n_process)
+            stream = pipe_texts(nlp, [unique[k] for k in missing], batch_size=batch_size, n_process=n_process)
             for key, doc in zip(missing, stream):
                 if not sentences:
                     set_sentences([doc])

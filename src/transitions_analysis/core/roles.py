@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from .. import config
-from .errors import InputError, yaml_error_line
+from .errors import InputError, yaml_error_line, yaml_problem_fr
 from .schema import ROLES, UNKNOWN_ROLE
 from .text import label_tokens
 
@@ -155,7 +155,7 @@ def _load(path: Path) -> RoleTable:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InputError(
-            f"YAML illisible ({getattr(exc, 'problem', exc)})", path=path, line=yaml_error_line(exc)
+            f"YAML illisible : {yaml_problem_fr(exc)}", path=path, line=yaml_error_line(exc)
         ) from exc
     return parse_role_table(data, path=str(path))
 

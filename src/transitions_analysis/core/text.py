@@ -11,6 +11,8 @@
 - :func:`fold_case` - case only (the learning coder's word features; accents are handled by the
   vectoriser).
 - :func:`slugify` - an ASCII identifier part (``Émotions négatives`` -> ``emotions_negatives``).
+- :func:`file_name_words` and :func:`transfer_edits` - a file name read as words (to find a
+  person's name in it), and the edits made on that reading carried back onto the name.
 """
 
 from __future__ import annotations
@@ -99,3 +101,31 @@ def slugify(name: str) -> str:
     if not text[:1].isalpha():  # our ids start with a letter
         text = f"code_{text}".rstrip("_")
     return text
+
+
+_FILE_NAME_SEPARATORS = str.maketrans({"_": " ", ".": " ", "/": " ", "\\": " "})
+
+
+def file_name_words(name: str) -> str:
+    """``name`` with its separators (``_ . / \\``) as spaces, same length:
+    ``"retours_Hélène_Marchetti.csv"`` -> ``"retours Hélène Marchetti csv"``."""
+    return name.translate(_FILE_NAME_SEPARATORS)
+
+
+def transfer_edits(original: str, edited_from: str, edited_to: str) -> str:
+    """``original`` with the edits that turned ``edited_from`` into ``edited_to``.
+
+    ``edited_from`` is ``original`` with some characters replaced one for one (same length), e.g.
+    a file name whose ``_`` became spaces so that names in it could be found; the parts the edit
+    kept come from ``original``, the replaced parts from ``edited_to``:
+    ``transfer_edits("a_Jean_Dupont.csv", "a Jean Dupont csv", "a [PERSONNE_1] csv")`` gives
+    ``"a_[PERSONNE_1].csv"``.
+    """
+    if edited_from == edited_to:
+        return original
+    from difflib import SequenceMatcher
+
+    out = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, edited_from, edited_to, autojunk=False).get_opcodes():
+        out.append(original[i1:i2] if tag == "equal" else edited_to[j1:j2])
+    return "".join(out)

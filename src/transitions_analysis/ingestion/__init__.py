@@ -5,6 +5,6 @@
 - :func:`summary_fr` tells the result in one French paragraph.
 """
 
-from .ingest import Anonymiser, IngestResult, collect_files, ingest, read_source, summary_fr
+from .ingest import ANONYMISED_COLUMNS, Anonymiser, IngestResult, collect_files, ingest, read_source, summary_fr
 
-__all__ = ["Anonymiser", "IngestResult", "collect_files", "ingest", "read_source", "summary_fr"]
+__all__ = ["ANONYMISED_COLUMNS", "Anonymiser", "IngestResult", "collect_files", "ingest", "read_source", "summary_fr"]

@@ -21,11 +21,25 @@ from typing import Any
 import pandas as pd
 
 from ..core import schema
-from ..core.errors import MSG_DUPLICATE, MSG_EMPTY, MSG_FILE_NOT_FOUND, MSG_UNSUPPORTED_FORMAT, InputError
+from ..core.errors import (
+    MSG_DUPLICATE,
+    MSG_EMPTY,
+    MSG_FILE_NOT_FOUND,
+    MSG_HUMAN_CODING_AS_EXPORT,
+    MSG_OUTPUT_FOLDER_AS_INPUT,
+    MSG_UNSUPPORTED_FORMAT,
+    SKIP_EMPTY_FILE,
+    SKIP_HUMAN_CODING,
+    SKIP_SYMLINK,
+    SKIP_UNSUPPORTED,
+    InputError,
+)
 from ..core.ids import make_respondent_id, make_response_id
+from ..core.io import looks_like_human_codings, output_folder_files, refuse_partial_output_folder
 from ..core.labels import reason_fr
 from ..core.roles import RoleTable, load_role_table
 from ..core.schema import REJECTED, RESPONSES, UNKNOWN_ROLE
+from ..core.text import file_name_words, transfer_edits
 from .readers import (
     MAPPING_SUFFIX,
     SUPPORTED_SUFFIXES,
@@ -35,14 +49,22 @@ from .readers import (
     mapping_path_for,
     read_table_file,
     read_text_file,
+    slug_question,
 )
 
 log = logging.getLogger(__name__)
 
 REJECTED_TEXT_MAX = 200
-#: An anonymiser takes a frame with ``text``, ``role_raw`` and ``_names`` (names known from the
-#: source) and returns it with names, e-mails, phones replaced and ``_names`` dropped.
+#: Columns an anonymiser replaces names, e-mails and phones in: answers, role labels, question
+#: wordings and source column headers (« … Mme Hélène Marchetti (06 12 34 56 78) ? »).
+ANONYMISED_COLUMNS = ("text", "role_raw", "question", "column")
+#: An anonymiser takes a frame with the :data:`ANONYMISED_COLUMNS` and ``_names`` (names known
+#: from the source) and returns it with names, e-mails, phones replaced and ``_names`` dropped.
 Anonymiser = Callable[[pd.DataFrame], pd.DataFrame]
+# What the summary says of a file that may carry a person's name (file, mapping and sheet names, headers).
+_NAMED_FIELDS = ("file", "mapping", "sheet")
+_NAMED_LISTS = ("dropped_columns", "empty_sheets_skipped")
+
 
 
 @dataclass
@@ -84,40 +106,89 @@ def _resubmissions(answers: list[dict[str, Any]]) -> dict[str, str]:
     return repeats
 
 
+def _folder_entries(root: Path) -> list[Path]:
+    """Files of a folder that may be data, sorted by name (mappings, READMEs, hidden and lock files
+    are never data)."""
+    return [
+        path for path in sorted(root.iterdir(), key=lambda p: p.name)
+        if not path.name.endswith(MAPPING_SUFFIX)
+        and not path.name.upper().startswith("README")
+        and not path.name.startswith((".", "~$"))
+    ]
+
+
+def _has_data(root: Path) -> bool:
+    return any(
+        p.is_file() and not p.is_symlink() and p.suffix.lower() in SUPPORTED_SUFFIXES and not looks_like_human_codings(p)
+        for p in _folder_entries(root)
+    )
+
+
 def collect_files(paths: Iterable[str | Path] | str | Path) -> tuple[list[tuple[Path, str]], list[dict[str, str]]]:
-    """``(file, source_file)`` pairs to read and the files skipped in directories.
+    """``(file, source_file)`` pairs to read and the files skipped, each with its reason.
 
     A directory contributes its supported files (sorted by name, not recursive; ``*.mapping.yaml``,
-    ``README*`` and hidden/lock files are never data); ``source_file`` is relative to it. A file
-    given explicitly must be supported (else ``InputError``) and is named by its file name.
+    ``README*`` and hidden/lock files are never data); ``source_file`` is relative to it. A folder
+    holding no data file of its own but subfolders that do (``data/raw/sample`` and its
+    ``feedback/``) is read as if those subfolders were given. Skipped, with a warning: symbolic
+    links inside a folder (a link to a file of the same folder would be read twice, one out of it
+    followed), empty (0-byte) files, human-coding files (``coder``, ``code`` and ``response_id``
+    or ``segment_id`` columns: used as the human coding, not as answers) and unsupported formats.
+    A file given explicitly must be supported (else ``InputError``) and is named by its file name.
+    An output folder of the toolkit is refused (it is not a set of raw exports).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     files: list[tuple[Path, str]] = []
     skipped: list[dict[str, str]] = []
-    for given in paths:
-        root = Path(given)
+
+    def skip(path: Path, shown: str, reason: str) -> None:
+        log.warning("%s : %s, fichier ignoré", path, reason)
+        skipped.append({"file": shown, "reason": reason})
+
+    roots: list[Path] = []
+    for given in map(Path, paths):
+        if given.is_dir() and not _has_data(given):
+            subfolders = [p for p in _folder_entries(given) if p.is_dir() and not p.is_symlink() and _has_data(p)]
+            if subfolders:
+                log.info("%s : pas d'export dans ce dossier, lecture de ses sous-dossiers %s", given,
+                         ", ".join(p.name for p in subfolders))
+                roots += subfolders
+                continue
+        roots.append(given)
+    for root in roots:
         if root.is_dir():
-            for path in sorted(root.iterdir(), key=lambda p: p.name):
-                name = path.name
-                if (
-                    not path.is_file()
-                    or name.endswith(MAPPING_SUFFIX)
-                    or name.upper().startswith("README")
-                    or name.startswith((".", "~$"))
-                ):
+            refuse_partial_output_folder(root)
+            if output_folder_files(root):
+                raise InputError(MSG_OUTPUT_FOLDER_AS_INPUT.format(files=", ".join(output_folder_files(root))), path=root)
+            for path in _folder_entries(root):
+                shown = path.relative_to(root).as_posix()
+                if path.is_symlink():
+                    skip(path, shown, SKIP_SYMLINK)
+                    continue
+                if not path.is_file():
                     continue
                 if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    log.warning("%s : format non pris en charge (%s), fichier ignoré", path, path.suffix or "sans extension")
-                    skipped.append({"file": path.relative_to(root).as_posix(), "reason": "format non pris en charge"})
+                    skip(path, shown, SKIP_UNSUPPORTED)
                     continue
-                files.append((path, path.relative_to(root).as_posix()))
+                if looks_like_human_codings(path):
+                    skip(path, shown, SKIP_HUMAN_CODING)
+                    continue
+                if path.stat().st_size == 0:
+                    skip(path, shown, SKIP_EMPTY_FILE)
+                    continue
+                files.append((path, shown))
         elif root.is_file():
             if root.suffix.lower() not in SUPPORTED_SUFFIXES:
                 raise InputError(
                     MSG_UNSUPPORTED_FORMAT.format(suffix=root.suffix or "sans extension", supported=", ".join(SUPPORTED_SUFFIXES)),
                     path=root,
                 )
+            if root.stat().st_size == 0:
+                skip(root, root.name, SKIP_EMPTY_FILE)
+                continue
+            if looks_like_human_codings(root):
+                raise InputError(MSG_HUMAN_CODING_AS_EXPORT, path=root)
             files.append((root, root.name))
         else:
             raise InputError(MSG_FILE_NOT_FOUND, path=root)
@@ -230,23 +301,70 @@ def ingest(
         raise InputError(f"identifiant de réponse en double : {dupes.iloc[0]}", path=row["source_file"], row=int(row["source_row"]))
 
     if anonymiser is not None:
-        # One frame, so that a name known from a rejected row is searched in kept ones too and a
-        # person gets the same placeholder in responses.csv and rejected.csv.
-        both = pd.concat(
-            [responses[["text", "role_raw", "_names"]], rejected_df[["text", "_names"]].assign(role_raw="")],
-            ignore_index=True,
-        )
-        both = anonymiser(both)
-        n = len(responses)
-        responses["text"] = both["text"].iloc[:n].to_numpy()
-        responses["role_raw"] = both["role_raw"].iloc[:n].to_numpy()
-        rejected_df["text"] = both["text"].iloc[n:].to_numpy()
+        responses, rejected_df, file_stats, skipped = _anonymise(anonymiser, responses, rejected_df, file_stats, skipped)
+    if not len(responses):
+        log.warning("aucune réponse gardée (%d lue(s), toutes écartées : voir rejected.csv)", len(rejected_df))
     responses = schema.validate(responses.drop(columns="_names"), schema.Responses)
     rejected_df = schema.validate(rejected_df.drop(columns="_names"), schema.Rejected)
     rejected_df["text"] = rejected_df["text"].str.slice(0, REJECTED_TEXT_MAX)
 
     summary = _summary(responses, rejected_df, file_stats, skipped, anonymise=anonymiser is not None, table=table)
     return IngestResult(responses=responses, rejected=rejected_df, summary=summary)
+
+
+def _anonymise(
+    anonymiser: Anonymiser,
+    responses: pd.DataFrame,
+    rejected: pd.DataFrame,
+    file_stats: list[dict[str, Any]],
+    skipped: list[dict[str, str]],
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, Any]], list[dict[str, str]]]:
+    """Everything that leaves ingestion, through one call of the anonymiser.
+
+    One frame, so that a name known from a rejected row is searched in kept ones too and a person
+    gets the same placeholder everywhere: answers and role labels, question wordings and column
+    headers of kept and rejected rows, and file names (``source_file``, the summary's file list,
+    dropped columns and mapping files). A question id made from the question's wording is made
+    again from the anonymised wording.
+    """
+    labels = sorted(
+        {f["file"] for f in skipped}
+        | {str(f[k]) for f in file_stats for k in _NAMED_FIELDS if f.get(k)}
+        | {str(v) for f in file_stats for k in _NAMED_LISTS for v in f.get(k, [])}
+    )
+    label_rows = pd.DataFrame({"text": [file_name_words(n) for n in labels],
+                               "_names": [[] for _ in labels]})
+    frame = pd.concat(
+        [responses[["text", "role_raw", "question", "_names"]].assign(column=""),
+         rejected[["text", "column", "_names"]].assign(role_raw="", question=""),
+         label_rows.assign(role_raw="", question="", column="")],
+        ignore_index=True,
+    )[[*ANONYMISED_COLUMNS, "_names"]]
+    done = anonymiser(frame)
+    n, m = len(responses), len(rejected)
+    responses, rejected = responses.copy(), rejected.copy()
+    old_questions = responses["question"].to_numpy()
+    for column in ("text", "role_raw", "question"):
+        responses[column] = done[column].iloc[:n].to_numpy()
+    for column in ("text", "column"):
+        rejected[column] = done[column].iloc[n : n + m].to_numpy()
+    renamed = {
+        label: transfer_edits(label, spaced, new)
+        for label, spaced, new in zip(labels, label_rows["text"], done["text"].iloc[n + m :])
+    }
+    changed = responses["question"].to_numpy() != old_questions
+    derived = [qid == slug_question(q) for qid, q in zip(responses["question_id"], old_questions)]
+    for i in (i for i in range(n) if changed[i] and derived[i]):
+        responses.iat[i, responses.columns.get_loc("question_id")] = slug_question(responses["question"].iat[i])
+    for table in (responses, rejected):
+        table["source_file"] = table["source_file"].map(lambda f: renamed.get(f, f))
+    file_stats = [
+        {**f, **{k: renamed.get(str(f[k]), f[k]) for k in _NAMED_FIELDS if f.get(k)},
+         **{k: [renamed.get(str(v), v) for v in f[k]] for k in _NAMED_LISTS if k in f}}
+        for f in file_stats
+    ]
+    skipped = [{**f, "file": renamed.get(f["file"], f["file"])} for f in skipped]
+    return responses, rejected, file_stats, skipped
 
 
 def _summary(
@@ -308,7 +426,9 @@ def summary_fr(summary: dict[str, Any]) -> str:
             + ") : complétez la table des rôles"
         )
     if summary["skipped"]:
-        parts.append(f"{len(summary['skipped'])} fichier(s) ignoré(s) (format non pris en charge)")
+        parts.append(f"{len(summary['skipped'])} fichier(s) ignoré(s) ("
+                     + ", ".join(f"{f['file']} : {f['reason']}" for f in summary["skipped"][:5])
+                     + (", ..." if len(summary["skipped"]) > 5 else "") + ")")
     if not summary["anonymised"]:
         parts.append("ATTENTION : textes NON anonymisés")
     return " ; ".join(parts) + "."

@@ -91,9 +91,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
-from scipy.sparse.linalg import LinearOperator, svds
+from scipy.sparse.linalg import ArpackError, LinearOperator, svds
 
 from .lemmas import DocumentTermMatrix
+
+_DENSE_CELLS = 1_000_000  # up to this many cells, the first axis comes from a dense SVD
 
 log = logging.getLogger(__name__)
 
@@ -188,19 +190,28 @@ def first_axis(x: sparse.csr_matrix, *, random_state: int | None = 0) -> np.ndar
         return (pt @ (u / sr)) / sc - sc * np.sum(sr * u)
 
     op = LinearOperator(x.shape, matvec=matvec, rmatvec=rmatvec, dtype=np.float64)
-    rng = np.random.default_rng(random_state)
-    v0 = rng.standard_normal(min(x.shape))
-    if min(x.shape) <= 2:
+    if x.shape[0] * x.shape[1] <= _DENSE_CELLS or min(x.shape) <= 2:
+        # small table: a dense SVD is exact, fast, and has no starting-vector failure
         dense = op @ np.eye(x.shape[1])
-        u, _, _ = np.linalg.svd(dense, full_matrices=False)
-        u1 = u[:, 0]
+        u, sv, _ = np.linalg.svd(dense, full_matrices=False)
     else:
-        u, _, _ = svds(op, k=1, v0=v0, random_state=random_state, solver="arpack")
-        u1 = u[:, 0]
+        rng = np.random.default_rng(random_state)
+        v0 = rng.standard_normal(min(x.shape))
+        try:
+            u, sv, _ = svds(op, k=1, v0=v0, random_state=random_state, solver="arpack")
+        except ArpackError as exc:  # e.g. residuals all zero: every row has the same profile
+            raise NoAxis(str(exc)) from exc
+    if sv.size == 0 or float(np.max(sv)) <= 1e-12:
+        raise NoAxis("profils identiques : pas d'axe")
+    u1 = u[:, int(np.argmax(sv))]
     coord = u1 / sr
     if coord[int(np.argmax(np.abs(coord)))] < 0:  # deterministic sign: largest |coordinate| > 0
         coord = -coord
     return coord
+
+
+class NoAxis(ValueError):
+    """The table has no first axis: every row has the same profile (nothing to split)."""
 
 
 @dataclass
@@ -232,7 +243,10 @@ def _split(x: sparse.csr_matrix, cols: np.ndarray, *, cc_test: float, tsj: int, 
     n_rows = keep_rows.size
 
     # 1. order by the first CA axis, 2. best cut (incremental chi-square)
-    coord = first_axis(xs, random_state=random_state)
+    try:
+        coord = first_axis(xs, random_state=random_state)
+    except NoAxis:
+        return None
     order = np.argsort(coord, kind="stable")
     xo = xs[order].tocsr()
     xo.sort_indices()

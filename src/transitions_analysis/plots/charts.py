@@ -98,11 +98,14 @@ def plot_principles_by_group(
 ) -> Any:
     """Share of respondents mentioning each principle across sessions or years
     (:func:`~transitions_analysis.synthesis.principle_shares` with ``by``): one panel per principle (shared axes), the
-    share as a line and its Wilson 95 % interval as a band. Undated groups are left out."""
+    share as a line and its Wilson 95 % interval as a band. Undated groups are left out; None
+    when no group is dated (an export without session dates)."""
     plt = pyplot()
     data = shares[~shares[by].isin(["", UNKNOWN_YEAR, ALL_RESPONDENTS])]
     groups = sorted(data[by].unique())
     codes = list(dict.fromkeys(data["code"]))
+    if not groups or not codes:
+        return None
     n = data.groupby(by)["respondents"].first().reindex(groups)
     top = float(np.nanmax(data["ci_high"].to_numpy(dtype=float))) * 100 if len(data) else 100.0
     top = min(100.0, max(10.0, np.ceil(top / 10) * 10))
@@ -255,13 +258,15 @@ def plot_expectations_heatmap(
 
 def plot_programme_timeline(sessions: pd.DataFrame, *, title: str | None = "Le programme : sessions et participant·es") -> Any:
     """Sessions on a time axis (:func:`~transitions_analysis.synthesis.session_indicators`), one bar per dated session
-    with its number of participants and territories written above."""
+    with its number of participants and territories written above; None when no session is dated."""
     import matplotlib.dates as mdates
 
     plt = pyplot()
     d = sessions[sessions["session"] != ""].copy()
     d["date"] = pd.to_datetime(d["session"], errors="coerce")
     d = d.dropna(subset=["date"]).sort_values("date")
+    if d.empty:
+        return None
     years = sorted(d["year"].unique())
     colors = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish_green"], OKABE_ITO["reddish_purple"]]
     with house_style():
@@ -381,7 +386,8 @@ def draw_figures(tables: dict[str, pd.DataFrame], out_dir: str | Path | None = N
                  close: bool = True, formats: Sequence[str] = FORMATS) -> dict[str, Any]:
     """Draw every figure of :data:`FIGURES` from the synthesis ``tables``; save each under
     ``out_dir`` when given. Returns {name: {format: path}} when saving (figures closed unless
-    ``close=False``), else {name: Figure}. A figure whose table is empty is skipped (logged)."""
+    ``close=False``), else {name: Figure}. A figure whose table is empty, or with nothing to draw
+    (no dated session for the figures over time), is skipped (logged)."""
     plt = pyplot()
     out: dict[str, Any] = {}
     for name, (func, table, kwargs) in FIGURES.items():
@@ -392,6 +398,9 @@ def draw_figures(tables: dict[str, pd.DataFrame], out_dir: str | Path | None = N
         if func == "plot_expectations_heatmap":
             kwargs = {**kwargs, "k": k}
         fig = globals()[func](df, **kwargs)
+        if fig is None:
+            log.info("figure %s non dessinée : rien à montrer dans %s", name, table)
+            continue
         if out_dir is None:
             out[name] = fig
             continue

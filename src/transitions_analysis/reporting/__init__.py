@@ -110,6 +110,20 @@ def agreement_section(
     return table
 
 
+def _xlsx_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without the control characters a spreadsheet cell cannot hold (openpyxl refuses
+    them): a text imported from another tool, or a coded folder written elsewhere, may have some."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype)]
+    if not text:
+        return df
+    out = df.copy()
+    for c in text:
+        out[c] = out[c].map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
+    return out
+
+
 def build_report(
     tables: CodedTables,
     out_dir: str | Path,
@@ -164,7 +178,7 @@ def build_report(
         xlsx_tables.update(lexical.tables)
         titles.update(LEXICAL_TITLES_FR)
         fig_paths.update(lexical_figures(lexical, out / "figures", formats=figure_formats))
-    xlsx = write_xlsx(xlsx_tables, out / XLSX_NAME, titles=titles)
+    xlsx = write_xlsx({name: _xlsx_safe(df) for name, df in xlsx_tables.items()}, out / XLSX_NAME, titles=titles)
     french_tables = write_french_csvs(xlsx_tables, out / FRENCH_CSV_DIR)
     nb_results: list[dict[str, Any]] = []
     if notebooks:

@@ -163,6 +163,7 @@ def render_html(
                                  "alpha_ci_low", "alpha_ci_high", "fleiss_kappa"]),
         },
         "n_read": (summary or {}).get("read"),
+        "no_role_given": bool(len(rb)) and (summary or {}).get("no_role_given") == int(rb["answers"].sum()),
         "n_kept": int(rb["answers"].sum()),
         "n_rejected": int(rej["rejected"].sum()) if len(rej) else 0,
         "n_sessions": len(rb),

@@ -25,8 +25,12 @@ def code_cooccurrence(
     n_both = n_a). Columns: code_a, code_b, label_a, label_b, n_both (responses with both), n_a,
     n_b, jaccard (n_both / responses with either).
     """
+    columns = ["code_a", "code_b", "label_a", "label_b", "n_both", "n_a", "n_b", "jaccard"]
     m = mentions(responses, codings, codes=codes, include_negated=include_negated)
     present = [c for c in (codes if codes is not None else sorted(m["code"].unique())) if c in set(m["code"])]
+    if not present:  # nothing coded
+        return pd.DataFrame({c: pd.Series(dtype=float if c == "jaccard" else int if c.startswith("n_") else object)
+                             for c in columns})
     X = pd.crosstab(m["response_id"], m["code"]).reindex(columns=present, fill_value=0).clip(upper=1)
     both = X.T @ X
     n = np.diag(both.to_numpy())
@@ -37,4 +41,4 @@ def code_cooccurrence(
             union = int(n[i] + n[j] - nb)
             rows.append({"code_a": a, "code_b": b, "label_a": label_of(a, labels), "label_b": label_of(b, labels),
                          "n_both": nb, "n_a": int(n[i]), "n_b": int(n[j]), "jaccard": nb / union if union else np.nan})
-    return pd.DataFrame(rows, columns=["code_a", "code_b", "label_a", "label_b", "n_both", "n_a", "n_b", "jaccard"])
+    return pd.DataFrame(rows, columns=columns)

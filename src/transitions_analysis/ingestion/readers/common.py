@@ -8,14 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...core.errors import MSG_UNREADABLE_ENCODING, InputError
 from ...core.ids import stable_hash
+from ...core.io import decode_text
 from ...core.text import label_tokens
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
 TEXT_SUFFIXES = (".txt",)
 SUPPORTED_SUFFIXES = TABLE_SUFFIXES + TEXT_SUFFIXES
-ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+# Control characters a cell may hold (pasted from other software): vertical tab and form feed are
+# line breaks; the others (C0 and C1 controls except tab and newline) are removed.
+_LINE_BREAK_CONTROLS = str.maketrans({"\x0b": "\n", "\x0c": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
+_CONTROL_CHARS = dict.fromkeys([*range(0x00, 0x09), *range(0x0e, 0x20), 0x7f, *range(0x80, 0xa0)])
 
 
 @dataclass
@@ -41,8 +44,10 @@ def clean_header(header: object) -> str:
 
 
 def clean_text(value: str) -> str:
-    """Cell/turn text as output: newlines normalised, surrounding blanks removed."""
-    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Cell/turn text as output: newlines normalised (vertical tab, form feed and Unicode line
+    separators become newlines), other control characters removed, surrounding blanks removed."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAK_CONTROLS)
+    return value.translate(_CONTROL_CHARS).strip()
 
 
 def name_variants(*names: str) -> list[str]:
@@ -71,21 +76,5 @@ def slug_question(text: str, *, max_len: int = 40) -> str:
 
 
 def decode_bytes(raw: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
-    """Text and encoding name: the mapping's encoding, else utf-8(-sig) strict, cp1252, latin-1."""
-    if encoding:
-        try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise InputError(MSG_UNREADABLE_ENCODING.format(tried=encoding), path=path, line=line) from exc
-    tried = []
-    for name in ENCODINGS:
-        try:
-            text = raw.decode(name)
-        except UnicodeDecodeError:
-            tried.append(name)
-            continue
-        if name == "utf-8-sig" and not raw.startswith(b"\xef\xbb\xbf"):
-            name = "utf-8"
-        return text, name
-    raise InputError(MSG_UNREADABLE_ENCODING.format(tried=", ".join(tried)), path=path)  # pragma: no cover
+    """Text and encoding name of a file (see :func:`transitions_analysis.core.io.decode_text`)."""
+    return decode_text(raw, path, encoding)

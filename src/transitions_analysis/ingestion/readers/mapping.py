@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from ...core.errors import MappingError, yaml_error_line
+from ...core.errors import MappingError, yaml_error_line, yaml_problem_fr
 from .common import clean_header
 from .dates import parse_session
 
@@ -65,7 +65,7 @@ def load_mapping(path: Path, *, for_table: bool) -> Mapping:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except yaml.YAMLError as exc:
         raise MappingError(
-            f"YAML illisible ({getattr(exc, 'problem', None) or exc})", path=path, line=yaml_error_line(exc)
+            f"YAML illisible : {yaml_problem_fr(exc)}", path=path, line=yaml_error_line(exc)
         ) from exc
     except UnicodeDecodeError as exc:
         raise MappingError("le fichier de correspondance doit être en UTF-8", path=path) from exc

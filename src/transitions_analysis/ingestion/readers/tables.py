@@ -8,12 +8,19 @@ import datetime as dt
 import io
 import logging
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...core.errors import MSG_MISSING_COLUMN, MSG_NO_TEXT_COLUMN, InputError
+from ...core.errors import (
+    MSG_CELL_TOO_LONG,
+    MSG_CSV_MALFORMED,
+    MSG_DUPLICATE_FIELD_COLUMN,
+    MSG_MISSING_COLUMN,
+    MSG_NO_TEXT_COLUMN,
+    InputError,
+)
+from ...core.io import open_xlsx, sheet_rows
 from ...core.text import fold_label
 from .common import SourceRead, clean_header, clean_text, decode_bytes, header_key, name_variants, slug_question
 from .dates import parse_session
@@ -22,6 +29,9 @@ from .mapping import Mapping
 log = logging.getLogger(__name__)
 
 DELIMITERS = (",", ";", "\t")
+#: Largest CSV cell read (Python's csv module stops at 128 KiB by default; a long transcript
+#: pasted in one cell is legitimate).
+MAX_CELL_CHARS = 16 * 1024 * 1024
 
 # Headers recognised without a mapping (compared through ``header_key``).
 _OUTPUT_HEADERS = ("response_id", "text", "session", "territory", "role", "question", "question_id", "respondent")
@@ -110,6 +120,8 @@ def read_csv_table(path: Path, mapping: Mapping) -> tuple[RawTable, dict[str, An
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InputError("caractère nul : ce n'est pas un fichier texte CSV", path=path, line=line)
+    if csv.field_size_limit() < MAX_CELL_CHARS:
+        csv.field_size_limit(MAX_CELL_CHARS)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     rows: list[tuple[int, list[str]]] = []
     lines: dict[int, int] = {}
@@ -125,11 +137,12 @@ def read_csv_table(path: Path, mapping: Mapping) -> tuple[RawTable, dict[str, An
             physical = text.split("\n")[start_line - 1] if start_line - 1 < text.count("\n") + 1 else ""
             col = _open_quote_column(physical, delim)
             col_name = header[col] if header is not None and col is not None and col < len(header) else col
-            message = (
-                "guillemet ouvert jamais fermé : le champ court jusqu'à la fin du fichier"
-                if "end of data" in str(exc) or "unexpected end" in str(exc)
-                else f"CSV mal formé ({exc})"
-            )
+            if "end of data" in str(exc) or "unexpected end" in str(exc):
+                message = "guillemet ouvert jamais fermé : le champ court jusqu'à la fin du fichier"
+            elif "field larger than field limit" in str(exc):
+                message = MSG_CELL_TOO_LONG.format(limit=MAX_CELL_CHARS // 2**20)
+            else:
+                message = MSG_CSV_MALFORMED.format(detail=exc)
             raise InputError(
                 message, path=path, line=start_line, row=row_number + 1, column=col_name + 1 if isinstance(col_name, int) else col_name
             ) from exc
@@ -158,31 +171,35 @@ def _cell_str(value: object) -> str:
 
 
 def read_xlsx_table(path: Path, mapping: Mapping) -> tuple[RawTable, dict[str, Any]]:
-    """Cells of the mapping's sheet (default: the first) of an XLSX workbook, as strings."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"classeur XLSX illisible (pas une archive .xlsx valide : {exc})", path=path) from exc
-    try:
+    """Cells of the mapping's sheet of an XLSX workbook, as strings (see :func:`core.io.open_xlsx`
+    for the limits). Without a ``sheet`` in the mapping, the first sheet holding a cell is read
+    (a « Lisez-moi » sheet left empty before the data is skipped, and said in the log)."""
+    with open_xlsx(path) as workbook:
         if mapping.sheet is not None:
             if mapping.sheet not in workbook.sheetnames:
                 raise mapping.error(
                     f"feuille {mapping.sheet!r} absente de {path.name} (feuilles : {', '.join(workbook.sheetnames)})",
                     "sheet",
                 )
-            sheet = workbook[mapping.sheet]
+            candidates = [workbook[mapping.sheet]]
         else:
-            sheet = workbook.worksheets[0]
+            candidates = list(workbook.worksheets)
         rows: list[tuple[int, list[str]]] = []
-        for row_number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            rows.append((row_number, [_cell_str(v) for v in values]))
-        title = sheet.title
-    finally:
-        workbook.close()
-    return RawTable(rows=rows), {"sheet": title}
+        skipped: list[str] = []
+        title = candidates[0].title if candidates else ""
+        for sheet in candidates:
+            rows = [(n, [_cell_str(v) for v in values]) for n, values in sheet_rows(sheet, path)]
+            title = sheet.title
+            if any(c.strip() for _, cells in rows for c in cells) or mapping.sheet is not None:
+                break
+            skipped.append(sheet.title)
+        if skipped and len(skipped) < len(candidates):
+            log.warning("%s : feuille(s) vide(s) %s sautée(s), lecture de la feuille « %s »",
+                        path.name, ", ".join(f"« {t} »" for t in skipped), title)
+    info: dict[str, Any] = {"sheet": title}
+    if skipped and len(skipped) < len(candidates):
+        info["empty_sheets_skipped"] = skipped
+    return RawTable(rows=rows), info
 
 
 def _find_header(table: RawTable, wanted: set[str]) -> int:
@@ -213,6 +230,7 @@ def answers_from_table(
         return SourceRead(format=fmt, answers=[], info={"header_row": None})
     header_row, raw_header = table.rows[header_at]
     header = [clean_header(c) for c in raw_header]
+    given_keys = [header_key(h) for h in header]  # before duplicates are renamed
     seen: dict[str, int] = {}
     for i, name in enumerate(header):  # duplicate headers get " (2)", " (3)"
         if name in seen:
@@ -235,8 +253,15 @@ def answers_from_table(
 
     fields: dict[str, int] = {f: locate(c, f"columns.{f}") for f, c in mapping.columns.items()}
     for f in _OUTPUT_HEADERS:
-        if f not in fields and f in keys and not (f == "question" and mapping.questions):
-            fields[f] = keys.index(f)
+        key = header_key(f)  # "response_id" and "Response ID" are the same header
+        if f not in fields and key in given_keys and not (f == "question" and mapping.questions):
+            same = [i for i, k in enumerate(given_keys) if k == key]
+            if len(same) > 1:
+                raise InputError(
+                    MSG_DUPLICATE_FIELD_COLUMN.format(field=f, columns=", ".join(str(i + 1) for i in same)),
+                    path=path, row=header_row, column=same[1] + 1,
+                )
+            fields[f] = same[0]
     name_cols = [locate(c, "names") for c in mapping.names]
     name_cols += [i for i, k in enumerate(keys) if k in _NAME_HEADERS and i not in name_cols and i not in fields.values()]
     dropped = {locate(c, "drop") for c in mapping.drop}

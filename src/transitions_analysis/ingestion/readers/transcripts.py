@@ -8,7 +8,7 @@ from typing import Any
 
 from ...core.roles import RoleTable
 from ...core.text import fold_label
-from .common import SourceRead, decode_bytes, name_variants
+from .common import SourceRead, clean_text, decode_bytes, name_variants
 from .dates import _SESSION_COMMENT_RE, parse_session, session_from_file_name
 from .mapping import Mapping
 
@@ -126,7 +126,7 @@ def read_text_file(path: Path, mapping: Mapping, *, source_file: str, table: Rol
 
     def close() -> None:
         if current is not None:
-            current["text"] = "\n".join(body).strip()
+            current["text"] = clean_text("\n".join(body))
             if fmt == "chat" and current["reject"] is None and _REACTION_RE.match(current["text"]):
                 current["reject"] = ("reaction", "réaction à un message (emoji), pas un retour")
             answers.append(current)
@@ -176,7 +176,7 @@ def read_text_file(path: Path, mapping: Mapping, *, source_file: str, table: Rol
         answers.append({
             "source_row": number, "column": "", "session": session, "territory": mapping.territory or "",
             "respondent_key": f"row:{number}", "role_raw": "", "question_id": mapping.question_id or "",
-            "question": mapping.question or "", "_qorder": 0, "text": "\n".join(stray), "_names": names,
+            "question": mapping.question or "", "_qorder": 0, "text": clean_text("\n".join(stray)), "_names": names,
             "reject": ("no_speaker", "texte hors d'un tour de parole (avant le premier intervenant)"),
         })
     info = {"encoding": encoding, "turns": len(heads), "session_detected": session}
