@@ -12,7 +12,10 @@ How a text is matched (the researcher-facing rules are in the headers of ``codeb
   written form: « coopèrent » lemmatised badly still starts with « coopèr »). Internally each
   token gets its longest matching stem (a token extension) and ``mot*`` becomes one exact
   alternative per codebook stem starting with ``mot``: exact, and still all in spaCy's Matcher;
-- ``~N`` becomes ``{"OP": "{0,N}", "IS_PUNCT": False}``; dict patterns are used as given.
+- ``~N`` becomes ``{"OP": "{0,N}", "IS_PUNCT": False}``; dict patterns are used as given (on a
+  doc without part-of-speech tags, ``spacy.blank``, their POS/TAG/MORPH/DEP keys are dropped);
+- a code's ``exclude_patterns`` cancel that code's matches they overlap (« état » is the State,
+  « état des lieux » is not); an exclusion that needs tags is not applied to untagged docs.
 
 Results per segment (one coding per segment and code): the best evidence is the first
 non-negated match with the highest score (ties: earliest, then shortest). Scores: 1.0 when every
@@ -49,6 +52,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
 log = logging.getLogger(__name__)
+
+#: Token attributes a pipeline without tagger/parser lacks: dropped from dict patterns on its docs
+#: (``spacy.blank``: « [{NORM: habitant, POS: NOUN}] » then matches any « habitant »); an
+#: exclude pattern that needs them is not applied there.
+_TAG_ATTRS = frozenset({"POS", "TAG", "MORPH", "DEP"})
+
+#: Code prefix of the matches of a code's ``exclude_patterns`` (never reported, they only cancel).
+EXCLUDE_PREFIX = "_not."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,6 +124,7 @@ class RuleCoder:
         self.cues = cues if cues is not None else load_cues()
         self.actor_codes = frozenset(c.id for c in self.codebook.codes if c.id.startswith("actor."))
         groups: list[tuple[str, list[Any]]] = [(c.id, list(c.patterns)) for c in self.codebook.codes if c.patterns]
+        groups += [(EXCLUDE_PREFIX + c.id, list(c.exclude_patterns)) for c in self.codebook.codes if c.exclude_patterns]
         groups += [
             (CUE_EXPECTATION, list(self.cues.expectation_cues)),
             (CUE_OPENING, list(self.cues.opening_cues)),
@@ -140,6 +152,7 @@ class RuleCoder:
         self._token_cache: dict[tuple[int, int], tuple[str, int, int]] = {}
         self._stem_by_pair: dict[tuple[int, int], int] = {}
         self._matcher = None
+        self._untagged = None
         self._vocab = None
         self._infos: dict[int, _PatternInfo] = {}
 
@@ -151,6 +164,8 @@ class RuleCoder:
         stem_by_pair = self._stem_by_pair
         Token.set_extension(self._ext, getter=lambda t: stem_by_pair.get((t.lower, t.lemma), 0), force=True)
         matcher = Matcher(vocab, validate=True)
+        untagged = Matcher(vocab, validate=True)  # for docs without part-of-speech tags (spacy.blank)
+        needs_tags = False
         infos: dict[int, _PatternInfo] = {}
         for i, (code, pattern, toks) in enumerate(self._parsed):
             key = f"{code}#{i}"
@@ -173,11 +188,16 @@ class RuleCoder:
                 score -= 0.1 if any(t.gap for t in toks) else 0.0
             try:
                 matcher.add(key, specs)
+                bare = [[{k: v for k, v in t.items() if str(k).upper() not in _TAG_ATTRS} for t in spec] for spec in specs]
+                needs_tags = needs_tags or bare != specs
+                if bare == specs or not code.startswith(EXCLUDE_PREFIX):  # a tag-bound exclusion would cancel too much
+                    untagged.add(key, bare)
             except (ValueError, KeyError) as exc:
                 raise InputError(f"motif refusé par spaCy pour « {code} » : {pattern!r} ({exc})",
                                  path=self.codebook.path) from None
             infos[vocab.strings[key]] = _PatternInfo(code, pattern if isinstance(pattern, str) else json.dumps(pattern, ensure_ascii=False), round(score, 2))
         self._matcher, self._vocab, self._infos = matcher, vocab, infos
+        self._untagged = untagged if needs_tags else matcher
 
     def _set_keys(self, doc: Doc) -> list[str]:
         import numpy as np
@@ -232,7 +252,8 @@ class RuleCoder:
         tidx = doc.to_array([IDX]).ravel().tolist() if len(doc) > 1 else [doc[0].idx]
         seg_starts = [b[0] for b in bounds]
         raw = []
-        for match_id, ts, te in self._matcher(doc):
+        matcher = self._matcher if doc.has_annotation("TAG") or doc.has_annotation("POS") else self._untagged
+        for match_id, ts, te in matcher(doc):
             info = self._infos[match_id]
             start = tidx[ts]
             last = doc[te - 1]
@@ -241,6 +262,14 @@ class RuleCoder:
             if seg < 0 or end > bounds[seg][1]:
                 continue
             raw.append((info, ts, te, start, end, seg))
+        # a code's exclude_patterns cancel that code's matches they overlap (« état des lieux »)
+        excluded: dict[str, list[tuple[int, int]]] = {}
+        for r in raw:
+            if r[0].code.startswith(EXCLUDE_PREFIX):
+                excluded.setdefault(r[0].code[len(EXCLUDE_PREFIX):], []).append((r[1], r[2]))
+        if excluded:
+            raw = [r for r in raw if not r[0].code.startswith(EXCLUDE_PREFIX)
+                   and not any(a < r[2] and r[1] < z for a, z in excluded.get(r[0].code, ()))]
         # actor overlaps: the longest match wins (then the earliest, then codebook order)
         actors = sorted((r for r in raw if r[0].code in self.actor_codes), key=lambda r: (-(r[2] - r[1]), r[1], r[0].code))
         taken: set[int] = set()
