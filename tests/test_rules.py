@@ -253,3 +253,45 @@ def test_words_that_only_look_like_a_category(text, code, coder):
     from transitions_analysis.core.nlp import load_nlp
 
     assert code not in found(globals()["code"]([text], load_nlp(), coder))
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Il faut harmoniser les règles entre pays voisins.", "principle.cooperation"),
+        ("Nous avons trouvé un accord entre les deux communes.", "principle.cooperation"),
+        ("Réfléchissons ensemble avant de décider.", "principle.cooperation"),
+        ("Le collectif a porté le projet jusqu'au bout.", "principle.cooperation"),
+        ("Mettre en commun nos moyens de transport.", "principle.cooperation"),
+        ("Une stratégie régionale commune serait utile.", "principle.cooperation"),
+        ("Les élus doivent montrer l'exemple.", "principle.engagement"),
+        ("L'éducation des jeunes à l'écologie est essentielle.", "principle.engagement"),
+        ("Il faut changer les mentalités.", "principle.engagement"),
+        ("Une vision d'ensemble manque cruellement.", "principle.systemic"),
+        ("Attention à ne pas simplement déplacer le problème.", "principle.systemic"),
+        ("Il faut prouver que ces aides servent à quelque chose.", "principle.value"),
+        ("Quantifier les économies vraiment réalisées.", "principle.value"),
+    ],
+)
+def test_ordinary_paraphrases_of_each_principle(text, code, coder):
+    from transitions_analysis.core.nlp import load_nlp
+
+    assert code in found(globals()["code"]([text], load_nlp(), coder))
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Je prends les transports en commun tous les jours.", "principle.cooperation"),
+        ("Le chauffage de notre immeuble est collectif.", "principle.cooperation"),
+        ("La coopérative agricole vend ses légumes au marché.", "principle.cooperation"),
+        ("Les engagements financiers ont été tenus.", "principle.engagement"),
+        ("Ces éoliennes ont un impact sur le paysage.", "principle.value"),
+    ],
+)
+def test_words_that_only_look_like_a_principle(text, code, coder):
+    from transitions_analysis.core.nlp import load_nlp
+
+    assert code not in found(globals()["code"]([text], load_nlp(), coder))

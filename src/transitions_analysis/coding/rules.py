@@ -13,7 +13,8 @@ How a text is matched (the researcher-facing rules are in the headers of ``codeb
   token gets its longest matching stem (a token extension) and ``mot*`` becomes one exact
   alternative per codebook stem starting with ``mot``: exact, and still all in spaCy's Matcher;
 - ``~N`` becomes ``{"OP": "{0,N}", "IS_PUNCT": False}``; dict patterns are used as given (on a
-  doc without part-of-speech tags, ``spacy.blank``, their POS/TAG/MORPH/DEP keys are dropped);
+  doc without part-of-speech tags, ``spacy.blank``, their POS/TAG/MORPH/DEP keys are dropped and
+  the match scores 0.7);
 - a code's ``exclude_patterns`` cancel that code's matches they overlap (« état » is the State,
   « état des lieux » is not); an exclusion that needs tags is not applied to untagged docs.
 
@@ -57,6 +58,9 @@ log = logging.getLogger(__name__)
 #: (``spacy.blank``: « [{NORM: habitant, POS: NOUN}] » then matches any « habitant »); an
 #: exclude pattern that needs them is not applied there.
 _TAG_ATTRS = frozenset({"POS", "TAG", "MORPH", "DEP"})
+
+#: Score of a tag-bound dict pattern matched without its tags (on a doc of ``spacy.blank``).
+UNTAGGED_SCORE = 0.7
 
 #: Code prefix of the matches of a code's ``exclude_patterns`` (never reported, they only cancel).
 EXCLUDE_PREFIX = "_not."
@@ -189,13 +193,19 @@ class RuleCoder:
             try:
                 matcher.add(key, specs)
                 bare = [[{k: v for k, v in t.items() if str(k).upper() not in _TAG_ATTRS} for t in spec] for spec in specs]
-                needs_tags = needs_tags or bare != specs
-                if bare == specs or not code.startswith(EXCLUDE_PREFIX):  # a tag-bound exclusion would cancel too much
-                    untagged.add(key, bare)
+                if bare == specs:
+                    untagged.add(key, specs)
+                else:
+                    needs_tags = True
+                    if not code.startswith(EXCLUDE_PREFIX):  # a tag-bound exclusion would cancel too much
+                        untagged.add(key + "~", bare)
             except (ValueError, KeyError) as exc:
                 raise InputError(f"motif refusé par spaCy pour « {code} » : {pattern!r} ({exc})",
                                  path=self.codebook.path) from None
-            infos[vocab.strings[key]] = _PatternInfo(code, pattern if isinstance(pattern, str) else json.dumps(pattern, ensure_ascii=False), round(score, 2))
+            text = pattern if isinstance(pattern, str) else json.dumps(pattern, ensure_ascii=False)
+            infos[vocab.strings[key]] = _PatternInfo(code, text, round(score, 2))
+            if bare != specs:  # the same pattern without its tags guesses more: weaker evidence
+                infos[vocab.strings.add(key + "~")] = _PatternInfo(code, text, UNTAGGED_SCORE)
         self._matcher, self._vocab, self._infos = matcher, vocab, infos
         self._untagged = untagged if needs_tags else matcher
 
