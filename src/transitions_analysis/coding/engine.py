@@ -34,7 +34,7 @@ from ..segmentation import MIN_SEGMENT_CHARS, SHORT_ANSWER_CHARS, segment_bounds
 from .codings import codings_table
 from .combine import combine_codings
 from .cues import Cues, load_cues
-from .expectations import build_expectations, find_text_expectations, question_roles
+from .expectations import analyse_expectations, build_expectations, load_parser, proposal_questions, question_roles
 from .rules import RuleCoder
 
 log = logging.getLogger(__name__)
@@ -54,15 +54,17 @@ class CodingResult:
 def _analyse_texts(texts: list[str], *, nlp, coder: RuleCoder, n_process: int, cache_dir, progress: bool, stats: dict) -> list[dict]:
     """Parse, segment, rule-code and find text expectations of distinct ``texts`` (JSON-able results)."""
     docs = parse_texts(texts, nlp=nlp, n_process=n_process, cache_dir=cache_dir, progress=progress, stats=stats)
+    bounds = [segment_bounds(doc) for doc in docs]
+    analyses = [coder.analyse(doc, b) for doc, b in zip(docs, bounds)]
+    found = analyse_expectations(docs, analyses, coder, parser=load_parser(nlp))
     results = []
-    for doc in docs:
-        bounds = segment_bounds(doc)
-        analysis = coder.analyse(doc, bounds)
+    for b, analysis, (explicit, proposal) in zip(bounds, analyses, found):
         results.append(
             {
-                "b": [list(b) for b in bounds],
+                "b": [list(x) for x in b],
                 "c": [[m.segment, m.code, m.start, m.end, m.score, m.negated] for m in analysis.best_codings()],
-                "e": [[e.segment, e.to_role, e.start, e.end] for e in find_text_expectations(analysis, coder)],
+                "e": [[e.segment, e.to_role, e.start, e.end] for e in explicit],
+                "p": [[e.segment, e.to_role, e.start, e.end] for e in proposal],
             }
         )
     return results
@@ -167,7 +169,7 @@ def code_responses(
     seg_bounds = [[tuple(b) for b in by_text[t]["b"]] for t in texts]
     segments = segments_frame(rids, texts, seg_bounds)
     rule_rows: dict[str, list] = {k: [] for k in schema.CODINGS}
-    exp_rows = []
+    exp_rows, prop_rows = [], []
     for rid, text in zip(rids, texts):
         res = by_text[text]
         b = res["b"]
@@ -182,10 +184,13 @@ def code_responses(
             rule_rows["negated"].append(negated)
         for seg, role, start, end in res["e"]:
             exp_rows.append((make_segment_id(rid, b[seg][0], b[seg][1]), rid, role, start, end))
+        for seg, role, start, end in res.get("p", ()):
+            prop_rows.append((make_segment_id(rid, b[seg][0], b[seg][1]), rid, role, start, end))
     n = len(rule_rows["code"])
     rule_rows["source"], rule_rows["coder"] = [SOURCE_RULE] * n, [RULE_CODER] * n
     rule_codings = codings_table(rule_rows)
     text_exp = pd.DataFrame(exp_rows, columns=["segment_id", "response_id", "to_role", "start", "end"])
+    prop_exp = pd.DataFrame(prop_rows, columns=["segment_id", "response_id", "to_role", "start", "end"])
 
     # 3. learnt model, humans, expectations
     model_codings = None
@@ -196,8 +201,10 @@ def code_responses(
     if human_codings is not None and "response_id" in human_codings.columns:
         seen = set(human_codings["response_id"].dropna().astype(str)) & set(rids)
     base = combine_codings(rule_codings, model_codings, human, human_seen=seen)
-    roles = question_roles(zip(responses["question_id"], responses["question"]), nlp=nlp, coder=coder)
-    expectations, exp_codings = build_expectations(responses, segments, base, text_exp, roles)
+    questions = list(zip(responses["question_id"], responses["question"]))
+    roles = question_roles(questions, nlp=nlp, coder=coder)
+    expectations, exp_codings = build_expectations(responses, segments, base, text_exp, roles, prop_exp,
+                                                   proposal_questions(questions, nlp=nlp, coder=coder))
     codings = combine_codings(pd.concat([rule_codings, exp_codings], ignore_index=True), model_codings, human,
                               human_seen=seen)
 
