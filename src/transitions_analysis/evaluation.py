@@ -381,6 +381,7 @@ class GoldFold:
     codebook: object = None
     cache_dir: str | Path | None = None
     cues: object = None
+    model_params: dict = field(default_factory=dict)
     store: dict = field(default_factory=dict)
 
 
@@ -392,7 +393,8 @@ def _fold_model(fold: GoldFold) -> LearningCoder | None:
     """The learning coder fitted on the fold's training answers (as the pipeline would: codes with
     fewer than ``min_positives`` positive answers are not learnt); None when nothing can be learnt."""
     if "model" not in fold.store:
-        model = LearningCoder(codes=list(fold.train_labels.columns), random_state=fold.random_state)
+        params = {"random_state": fold.random_state, **fold.model_params}
+        model = LearningCoder(codes=list(fold.train_labels.columns), **params)
         try:
             model.fit(fold.train_texts, fold.train_labels)
         except ValueError as exc:
@@ -455,11 +457,13 @@ def gold_codings(
     codebook=None,
     cues=None,
     cache_dir: str | Path | None = config.CACHE_DIR,
+    model_params: Mapping[str, object] | None = None,
 ) -> GoldRun:
     """Code every answer of ``gold`` with each coder, out-of-fold: the answers are split once into
     ``n_splits`` multi-label stratified folds; each fold is coded by coders that saw only the
     other folds' reference (the rules see none). Returns the codings by coder name, and the
-    expectations found by the rules on the whole set (``{"rules": table}``)."""
+    expectations found by the rules on the whole set (``{"rules": table}``). ``model_params``:
+    parameters of the learning coder (e.g. ``min_positives``)."""
     from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 
     coders = dict(coders if coders is not None else GOLD_CODERS)
@@ -479,7 +483,7 @@ def gold_codings(
             rules.run_info,
         )
         fold = GoldFold(i, [texts[j] for j in train], labels.iloc[train], responses.iloc[test].reset_index(drop=True),
-                        coded, random_state, nlp, codebook, cache_dir, cues)
+                        coded, random_state, nlp, codebook, cache_dir, cues, dict(model_params or {}))
         for name, coder in coders.items():
             parts[name].append(coder(fold))
     codings = {name: pd.concat(p, ignore_index=True) if p else schema.empty(schema.Codings) for name, p in parts.items()}
@@ -528,3 +532,61 @@ def pattern_effects(
     table = pd.DataFrame(rows, columns=["code", "pattern", "answers", "correct", "wrong", "only", "only_correct"])
     order = table["wrong"] - table["correct"]
     return table.assign(_o=order).sort_values(["code", "_o", "pattern"], ascending=[True, False, True]).drop(columns="_o").reset_index(drop=True)
+
+
+def coding_quality(
+    responses: pd.DataFrame,
+    human_codings: pd.DataFrame,
+    *,
+    model=None,
+    learn: bool = True,
+    codes: Sequence[str] | None = None,
+    model_params: Mapping[str, object] | None = None,
+    n_splits: int = 5,
+    random_state: int | None = config.RANDOM_STATE,
+    nlp=None,
+    codebook=None,
+    cues=None,
+    cache_dir: str | Path | None = config.CACHE_DIR,
+) -> pd.DataFrame:
+    """Machine against human on the answers people coded, per code (what the report shows).
+
+    ``rules`` always; with ``learn`` the learning coder and the combination cross-validated
+    (``n_splits`` folds: each answer coded by a model that never saw its human coding, trained
+    with ``model_params`` as the pipeline trains it); with ``model`` (a model given as a file) that
+    model and the combination as they are, not cross-validated (it may have learnt from these
+    answers). Columns of :func:`score_codings`; ``attrs``: ``units`` (answers scored),
+    ``cross_validated``, ``n_splits``.
+    """
+    coded_ids = set(human_codings["response_id"].dropna().astype(str)) if "response_id" in human_codings.columns else set()
+    resp = responses[responses["response_id"].astype(str).isin(coded_ids)].reset_index(drop=True)
+    if codes is None:
+        used = set(human_codings["code"].fillna("").astype(str))
+        codes = [c for c in schema.CONTRACT_CODES if c in used]
+    codes = list(codes)
+    empty = pd.DataFrame(columns=["coder", "code", "precision", "recall", "f1", "support", "predicted", "true_positives"])
+    if resp.empty or not codes:
+        empty.attrs.update(units=0, cross_validated=False, n_splits=0)
+        return empty
+    labels = human_labels(human_codings, codes=codes).reindex(resp["response_id"].astype(str), fill_value=0)
+    cross = False
+    if model is not None:
+        coded = code_responses(resp, nlp=nlp, codebook=codebook, cues=cues, model=model, cache_dir=cache_dir,
+                               progress=False)
+        c = coded.codings
+        by_coder = {schema.RULE_CODER: c[c["source"] == schema.SOURCE_RULE],
+                    schema.MODEL_CODER: c[c["source"] == schema.SOURCE_MODEL],
+                    "combined": c[c["source"].isin(schema.MACHINE_SOURCES)]}
+    else:
+        folds = min(n_splits, len(resp) // 10)  # at least 10 answers in each held-out fold
+        learnable = learn and folds >= 2
+        coders = dict(GOLD_CODERS) if learnable else {schema.RULE_CODER: rules_gold_coder}
+        gold = GoldSet(resp, human_codings, labels, pd.DataFrame(columns=["response_id", "coder", "to_role"]))
+        run = gold_codings(gold, coders=coders, n_splits=max(folds, 2) if learnable else 2,
+                           random_state=random_state, nlp=nlp, codebook=codebook, cues=cues,
+                           cache_dir=cache_dir, model_params=model_params)
+        by_coder, cross = run.codings, learnable
+        n_splits = run.n_splits if learnable else 0
+    table = score_codings(by_coder, labels, codes=codes)
+    table.attrs.update(units=len(resp), cross_validated=cross, n_splits=n_splits if cross else 0)
+    return table

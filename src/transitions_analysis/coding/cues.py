@@ -20,7 +20,6 @@ CUE_PREFIX = "_cue."
 CUE_EXPECTATION = CUE_PREFIX + "expectation"
 CUE_OPENING = CUE_PREFIX + "opening"
 CUE_QUESTION = CUE_PREFIX + "question"
-CUE_PROPOSAL = CUE_PREFIX + "proposal"
 _TOP_CUE_KEYS = {"equivalents", "negation", "expectation"}
 _NEG_KEYS = {"before", "after", "after_with_ne", "breakers", "window_before", "window_after", "clause_breaks"}
 _EXP_KEYS = {"cues", "opening_cues", "question_cues", "window_before", "window_after", "subject_cues",

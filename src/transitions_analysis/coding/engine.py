@@ -34,7 +34,8 @@ from ..segmentation import MIN_SEGMENT_CHARS, SHORT_ANSWER_CHARS, segment_bounds
 from .codings import codings_table
 from .combine import combine_codings
 from .cues import Cues, load_cues
-from .expectations import analyse_expectations, build_expectations, load_parser, proposal_questions, question_roles
+from .expectations import (analyse_expectations, build_expectations, direction_method, load_parser, proposal_questions,
+                           question_roles)
 from .rules import RuleCoder
 
 log = logging.getLogger(__name__)
@@ -222,6 +223,7 @@ def code_responses(
         "codebook": {"name": codebook.name, "version": codebook.version, "hash": codebook.hash,
                      "file": Path(codebook.path).name if codebook.path else ""},
         "cues_hash": cues.hash,
+        "expectation_direction": direction_method(nlp),
         "model_used": model is not None,
         "model": _describe_model(model),
         "human_codings_used": human is not None and len(human) > 0,

@@ -48,7 +48,7 @@ from ..core.ids import make_segment_id
 from ..core.roles import normalise_role
 from ..core.schema import RULE_CODER, SOURCE_RULE
 from ..core.text import fold_word
-from .cues import CUE_EXPECTATION, CUE_OPENING, CUE_PROPOSAL, CUE_QUESTION
+from .cues import CUE_EXPECTATION, CUE_OPENING, CUE_QUESTION
 from .rules import DocAnalysis, Match, RuleCoder
 
 log = logging.getLogger(__name__)
@@ -162,6 +162,16 @@ def load_parser(nlp):
         log.info("analyse en dépendances indisponible (%s) : règle de voisinage pour les attentes", exc)
         return None
     return parser if "parser" in parser.pipe_names else None
+
+
+def direction_method(nlp) -> str:
+    """How the category expected to act is found with ``nlp`` (French, for run.json and the report)."""
+    from ..core.nlp import _components, model_id
+
+    name = (getattr(nlp, "meta", None) or {}).get("name")
+    if name and "parser" in _components(model_id(nlp)[0]):
+        return f"analyse en dépendances ({model_id(nlp)[0]}) : l'agent de l'action souhaitée"
+    return "voisinage des mots (pas d'analyseur syntaxique)"
 
 
 def _span_head(doc, start: int, end: int, tagged=None):
@@ -464,20 +474,47 @@ def question_roles(
     return out
 
 
+def _matches_cue(keys: Sequence[str], forms: Sequence[str], pattern, equivalents) -> bool:
+    """True when a cue pattern (string, see ``codebook.yaml``) occurs in a token sequence, each word
+    compared to the token's lemma key or its written form (« pourrai* » finds « pourrait », whose
+    lemma is « pouvoir »)."""
+    from ..core.codebook import parse_pattern
+
+    toks = [t if t.gap else type(t)(text=fold_word(t.text, None if t.prefix else equivalents), prefix=t.prefix)
+            for t in parse_pattern(pattern)]
+
+    def word_ok(i: int, t) -> bool:
+        return any(v.startswith(t.text) if t.prefix else v == t.text for v in (keys[i], forms[i]))
+
+    def match_from(i: int, j: int) -> bool:
+        if j == len(toks):
+            return True
+        t = toks[j]
+        if t.gap:
+            return any(match_from(i + g, j + 1) for g in range(t.gap + 1) if i + g <= len(keys))
+        return i < len(keys) and word_ok(i, t) and match_from(i + 1, j + 1)
+
+    return any(match_from(i, 0) for i in range(len(keys)))
+
+
 def proposal_questions(questions: Iterable[tuple[str, str]], *, nlp, coder: RuleCoder) -> frozenset[tuple[str, str]]:
     """The ``(question_id, question)`` pairs whose question asks for proposals (« que faudrait-il
     faire ? », « quelles solutions ? »: ``proposal_question_cues``): their answers are wishes."""
     pairs = sorted({(str(q_id or ""), str(q or "")) for q_id, q in questions})
     texts = sorted({q for _, q in pairs if q.strip()})
-    if not texts or not coder.cues.proposal_question_cues:
+    patterns = coder.cues.proposal_question_cues
+    if not texts or not patterns:
         return frozenset()
     found = set()
+    eq = coder.cues.equivalents
     for text, doc in zip(texts, nlp.pipe(texts)):
         if not doc.has_annotation("SENT_START"):
             from spacy.pipeline import Sentencizer
 
             Sentencizer()(doc)
-        if any(m.code == CUE_PROPOSAL for m in coder.analyse(doc, [(0, len(doc.text))]).matches):
+        keys = coder.analyse(doc, [(0, len(doc.text))]).keys
+        forms = [fold_word(t.lower_, eq) for t in doc]
+        if any(_matches_cue(keys, forms, p, eq) for p in patterns):
             found.add(text)
     return frozenset((q_id, q) for q_id, q in pairs if q in found)
 

@@ -8,11 +8,11 @@ How a text is matched (the researcher-facing rules are in the headers of ``codeb
   inclusive-writing suffix, no hyphen; small words mapped by ``equivalents``). The key is written
   into the token's ``NORM`` (so spaCy's :class:`~spacy.matcher.Matcher` compares it in C); docs
   passed to the coder therefore have their ``norm_`` replaced;
-- ``mot*`` matches when the folded lemma starts with ``mot`` or the folded written form does
-  (« coopèrent » lemmatised badly still starts with « coopèr »; « pourrait », lemma « pouvoir »,
-  starts with « pourr »). Internally each token gets the longest codebook stem its lemma starts
-  with and the one its written form starts with (two token extensions), and ``mot*`` becomes
-  « either stem is one of the codebook stems starting with ``mot`` »: exact, all in the Matcher;
+- ``mot*`` matches when the folded lemma starts with ``mot`` (or, failing that, the folded
+  written form: « coopèrent » lemmatised badly still starts with « coopèr »). Internally each
+  token gets its longest matching stem (a token extension) and ``mot*`` becomes one exact
+  alternative per codebook stem starting with ``mot``: exact, and still all in spaCy's Matcher
+  (an extension compared to a set of values would be evaluated in Python, ten times slower);
 - ``~N`` becomes ``{"OP": "{0,N}", "IS_PUNCT": False}``; dict patterns are used as given (on a
   doc without part-of-speech tags, ``spacy.blank``, their POS/TAG/MORPH/DEP keys are dropped and
   the match scores 0.7);
@@ -48,7 +48,7 @@ from ..core.ids import make_segment_id
 from ..core.schema import RULE_CODER, SOURCE_RULE
 from ..core.text import fold_word
 from .codings import codings_table
-from .cues import CUE_EXPECTATION, CUE_OPENING, CUE_PREFIX, CUE_PROPOSAL, CUE_QUESTION, Cues, load_cues
+from .cues import CUE_EXPECTATION, CUE_OPENING, CUE_PREFIX, CUE_QUESTION, Cues, load_cues
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
@@ -134,7 +134,6 @@ class RuleCoder:
             (CUE_EXPECTATION, list(self.cues.expectation_cues)),
             (CUE_OPENING, list(self.cues.opening_cues)),
             (CUE_QUESTION, list(self.cues.question_cues)),
-            (CUE_PROPOSAL, list(self.cues.proposal_question_cues)),
         ]
         eq = self.cues.equivalents
         parsed: list[tuple[str, Any, Any]] = []
@@ -156,8 +155,7 @@ class RuleCoder:
         ).hexdigest()
         self._ext = f"ta_stem_{self.fingerprint[:10]}"
         self._token_cache: dict[tuple[int, int], tuple[str, int, int]] = {}
-        self._stem_by_pair: dict[tuple[int, int], int] = {}  # longest stem of the lemma
-        self._form_stem_by_pair: dict[tuple[int, int], int] = {}  # longest stem of the written form
+        self._stem_by_pair: dict[tuple[int, int], int] = {}
         self._matcher = None
         self._untagged = None
         self._vocab = None
@@ -168,9 +166,8 @@ class RuleCoder:
         from spacy.matcher import Matcher
         from spacy.tokens import Token
 
-        stem_by_pair, form_stem_by_pair = self._stem_by_pair, self._form_stem_by_pair
+        stem_by_pair = self._stem_by_pair
         Token.set_extension(self._ext, getter=lambda t: stem_by_pair.get((t.lower, t.lemma), 0), force=True)
-        Token.set_extension(self._ext + "_f", getter=lambda t: form_stem_by_pair.get((t.lower, t.lemma), 0), force=True)
         matcher = Matcher(vocab, validate=True)
         untagged = Matcher(vocab, validate=True)  # for docs without part-of-speech tags (spacy.blank)
         needs_tags = False
@@ -186,8 +183,7 @@ class RuleCoder:
                     if t.gap:
                         alternatives.append([{"OP": f"{{0,{t.gap}}}", "IS_PUNCT": False}])
                     elif t.prefix:
-                        matching = sorted(s for s in self.stems if s.startswith(t.text))
-                        alternatives.append([{"_": {self._ext: {"IN": matching}}}, {"_": {self._ext + "_f": {"IN": matching}}}])
+                        alternatives.append([{"_": {self._ext: s}} for s in sorted(self.stems) if s.startswith(t.text)])
                     else:
                         alternatives.append([{"NORM": t.text}])
                 specs = [list(combo) for combo in itertools.product(*alternatives)]
@@ -235,13 +231,12 @@ class RuleCoder:
                 else:
                     key = fold_word(lemma_text or strings[lower], eq)
                 stem = self._longest_stem(fold_word(lemma_text)) if lemma_text else ""
-                form_stem = self._longest_stem(low_form)
+                if not stem:
+                    stem = self._longest_stem(low_form)
                 hit = (key, strings.add(key))
                 cache[pair] = hit
                 if stem:
                     self._stem_by_pair[pair] = strings.add(stem)
-                if form_stem:
-                    self._form_stem_by_pair[pair] = strings.add(form_stem)
             keys.append(hit[0])
             ids.append(hit[1])
         if ids:
