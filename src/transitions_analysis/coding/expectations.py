@@ -410,26 +410,38 @@ def analyse_expectations(
     (:func:`find_text_expectations`) applies and there are no proposal agents."""
     if parser is None:
         return [(find_text_expectations(a, coder), []) for a in analyses]
-    from spacy.tokens import Doc
-
-    wanted: list[tuple[int, int]] = []  # (answer index, sentence start)
-    inputs = []
+    # A Doc fresh from the coding pipeline carries its tok2vec output (doc.tensor): only the parser
+    # runs on its sentences. A Doc read from the parse cache has none: the same tok2vec runs on
+    # the whole answer first, so that both give the same parse.
+    todo: list[tuple[int, int, object]] = []  # (answer, sentence start, sentence Doc with its tensor)
+    tok2vec = parser.get_pipe("tok2vec") if "tok2vec" in parser.pipe_names else None
+    unaligned: set[int] = set()
     for i, (doc, analysis) in enumerate(zip(docs, analyses)):
         starts = {m.tok_start for m in analysis.matches if m.code in coder.actor_codes and not m.negated}
         if not starts:
             continue
+        source = doc
+        tensor = getattr(doc, "tensor", None)
+        if tensor is None or getattr(tensor, "shape", (0,))[0] != len(doc) or tensor.size == 0:
+            source = parser.make_doc(doc.text)
+            if len(source) != len(doc) or tok2vec is None:
+                unaligned.add(i)  # cannot align the parse: the neighbourhood rule decides
+                continue
+            tok2vec(source)
         for sent in doc.sents:
             if any(sent.start <= t < sent.end for t in starts):
-                wanted.append((i, sent.start))
-                words = [t.text.replace("\u2019", "'") for t in sent]  # « l’État » parses as « l'État »
-                spaces = [bool(t.whitespace_) for t in sent]
-                spaces[-1] = False
-                inputs.append(Doc(parser.vocab, words=words, spaces=spaces))
+                todo.append((i, sent.start, source[sent.start:sent.end].as_doc()))
     parsed: dict[int, dict[int, object]] = {}
-    for (i, start), pdoc in zip(wanted, parser.pipe(inputs, batch_size=batch_size)):
+    pdocs = parser.get_pipe("parser").pipe([d for _, _, d in todo], batch_size=batch_size)
+    for (i, start, _), pdoc in zip(todo, pdocs):
         parsed.setdefault(i, {})[start] = pdoc
-    return [parse_expectations(doc, analysis, coder, parsed.get(i, {})) if i in parsed else ([], [])
-            for i, (doc, analysis) in enumerate(zip(docs, analyses))]
+    out = []
+    for i, (doc, analysis) in enumerate(zip(docs, analyses)):
+        if i in unaligned:
+            out.append((find_text_expectations(analysis, coder), []))
+        else:
+            out.append(parse_expectations(doc, analysis, coder, parsed.get(i, {})) if i in parsed else ([], []))
+    return out
 
 
 def question_roles(
