@@ -112,7 +112,7 @@ def test_report_says_which_coders_ran_and_how_far_to_trust_them(fixtures_dir, tm
     text = " ".join(unescape(result.html.read_text(encoding="utf-8")).split())
     assert "La machine face au codage humain" in text and "validation croisée à 5 plis" in text
     assert "Codeur appris sur le codage humain de ces réponses (h.csv, 60 réponses)" in text
-    assert "non appris faute d'au moins 10 exemples : principle.value" in text
+    assert "codes appris : Coopération ; non appris faute d'au moins 10 réponses qui les portent : Valeur créée" in text
     assert "Sur quoi reposent les chiffres" in text and "viennent toutes du codage automatique" in text
     quality = pd.read_csv(tmp_path / "tables" / "qualite_codage.csv")
     assert quality.loc[quality["code"] == "principle.cooperation", "model_precision"].iloc[0] == 0.6

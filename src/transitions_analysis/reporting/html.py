@@ -182,6 +182,8 @@ def render_html(
         "codebook": run_info.get("codebook", {}),
         "model_used": bool(run_info.get("model_used")),
         "coders": run_info.get("coders") or {},
+        "model_codes_fr": ", ".join(labels.get(c, c) for c in ((run_info.get("coders") or {}).get("model") or {}).get("codes", [])),
+        "model_skipped_fr": ", ".join(labels.get(c, c) for c in ((run_info.get("coders") or {}).get("model") or {}).get("skipped_codes", {})),
         "min_units": config.MIN_HUMAN_UNITS,
         "direction": run_info.get("expectation_direction", ""),
         "human_file": run_info.get("human_codings_file", ""),
@@ -210,7 +212,8 @@ def render_html(
             "rejections": html_table(rej, ["reason_fr", "rejected", "files"]),
             "unmapped": html_table(synth["roles_non_reconnus"], ["role_raw", "answers", "respondents"]),
         },
-        "n_tables": len([k_ for k_ in synth if not k_.startswith("_")]) + (1 if agreement is not None else 0),
+        "n_tables": len([k_ for k_ in synth if not k_.startswith("_")]) + (1 if agreement is not None else 0)
+                    + (1 if quality is not None else 0),
         "notebooks": list(notebooks),
         "version": config.VERSION,
     }
