@@ -284,6 +284,8 @@ def _proposed(pred, tagged) -> bool:
     tag = tagged(pred)
     if any(c.dep_ == "cop" for c in pred.children) and tag.pos_ in ("NOUN", "PROPN"):
         return False
+    if tag.pos_ in ("NOUN", "PROPN") and pred.dep_ == "nsubj" and pred.head.i != pred.i:
+        return _proposed(pred.head, tagged)  # « les aides de l'État m'ont permis » describes
     morph = tag.morph
     moods, tenses = morph.get("Mood"), morph.get("Tense")
     if tag.pos_ in ("VERB", "AUX") and "Ind" in moods and not ("Fut" in tenses):
