@@ -158,6 +158,8 @@ def coding_nlp():
         (PROPOSALS, "Une meilleure information des consommateurs.", set()),
         (PROPOSALS, "La France émet peu de gaz à effet de serre.", set()),
         (PROPOSALS, "Les aides de l'État m'ont permis d'isoler ma maison.", set()),
+        (PROPOSALS, "Ne plus être obligé de passer par un artisan agréé.", set()),
+        (PROPOSALS, "Ne pas se laisser influencer par les lobbies.", set()),
     ],
 )
 def test_the_category_expected_is_the_one_expected_to_act(coding_nlp, make_responses, question, text, to_roles):

@@ -222,7 +222,12 @@ def _agent_of(tok, actor_heads: set[int], tagged, agent_nouns: frozenset[str]):
         return gov
     cases = _cases(t)
     if dep == "obl:agent" or (dep in ("obl", "obl:mod", "obl:arg", "nmod") and cases & _AGENT_CASES):
-        return gov
+        # « donnée par l'État », « une aide par l'État »; not « passer par un artisan »,
+        # « utilisables par le client », « se laisser influencer par les lobbies »
+        tag = tagged(gov)
+        if "Part" in tag.morph.get("VerbForm") or _key(tag) in agent_nouns:
+            return gov
+        return None
     if dep == "nmod" and cases & _GENITIVE_CASES:
         if tagged(gov).lemma_ == "part" and gov.head.i != gov.i:  # « de la part de X »
             return gov.head
