@@ -78,6 +78,7 @@ def test_dump_then_load_round_trip_keeps_accents(tmp_path):
         (GOOD + "  - id: principle.value\n    label: Valeur\n    patterns:\n      - \"~2 valeur\"\n", 16, "écart"),
         (GOOD + "  - id: principle.value\n    label: Valeur\n    patterns:\n      - [{FOO: x}]\n", 16, "FOO"),
         (GOOD + "  - id: principle.value\n    label: Valeur\n    color: rouge\n", 15, "couleur"),
+        (GOOD + "  - id: principle.value\n    label: Valeur\n    exclude_patterns:\n      - \"a*b\"\n", 16, "exclude_patterns"),
         (GOOD + "  - id: principle.value\n", 13, "label"),
         ("name: x\nextra: 1\ncodes: []\n", 2, "extra"),
     ],
@@ -117,3 +118,13 @@ def test_parse_codebook_accepts_spacy_token_patterns():
     cb = parse_codebook(GOOD + '  - id: actor\n    label: A\n  - id: actor.etat\n    label: État\n'
                         '    patterns:\n      - [{ORTH: {IN: ["État", "Etat"]}}]\n')
     assert cb.get("actor.etat").patterns[0] == [{"ORTH": {"IN": ["État", "Etat"]}}]
+
+
+def test_exclude_patterns_are_parsed_and_kept_in_the_hash():
+    base = GOOD + "  - id: actor\n    label: A\n  - id: actor.etat\n    label: État\n    patterns:\n      - \"état\"\n"
+    with_exclusion = base + "    exclude_patterns:\n      - \"état de\"\n      - [{LOWER: etats}, {LOWER: unis}]\n"
+    a, b = parse_codebook(base), parse_codebook(with_exclusion)
+    assert a.get("actor.etat").exclude_patterns == ()
+    assert b.get("actor.etat").exclude_patterns[0] == "état de"
+    assert "exclude_patterns" not in a.get("actor.etat").to_dict()
+    assert a.hash != b.hash

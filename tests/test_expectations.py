@@ -112,3 +112,74 @@ def test_question_names_the_actor_the_answer_speaks_of(blank_nlp, make_responses
     second = c[(c["response_id"] == "R001") & (c["code"] == "actor.elu")]
     assert len(second) == 1 and second["evidence"].iloc[0] != "Que les élus tiennent le cap."  # the rules' own span wins
     assert c[(c["response_id"] == "R002") & c["code"].str.startswith("actor.")].empty
+
+
+# --- direction from the dependency parse (trained French model) ------------------------------
+RETAINED = "Qu'avez-vous retenu de cette journée ?"
+PROPOSALS = "Que faudrait-il faire pour avancer ?"
+
+
+@pytest.fixture(scope="module")
+def coding_nlp():
+    from transitions_analysis.core.nlp import load_nlp
+
+    return load_nlp()
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("question", "text", "to_roles"),
+    [
+        # the agent of the wished action, not its object or beneficiary
+        (RETAINED, "Il faudrait que l'État aide davantage les habitants.", {"etat"}),
+        (RETAINED, "Les entreprises doivent réduire leurs emballages.", {"socio_eco"}),
+        (RETAINED, "On attend des élus qu'ils tranchent enfin.", {"elu"}),
+        (RETAINED, "Que la mairie ouvre une piste cyclable.", {"elu"}),
+        (RETAINED, "Plus d'implication des entreprises.", {"socio_eco"}),
+        (RETAINED, "C'est à l'État de montrer l'exemple.", {"etat"}),
+        (RETAINED, "L'État ne doit plus subventionner le kérosène.", {"etat"}),
+        (RETAINED, "Je souhaite que les associations et les entreprises travaillent ensemble.", {"socio_eco"}),
+        (RETAINED, "Les petites choses sont faites, mais que le gouvernement commence par lui-même.", {"etat"}),
+        (RETAINED, "C'est les dirigeants qui doivent changer, pas les citoyens.", {"elu"}),
+        # objects, beneficiaries, wishers, patients: nobody named is expected to act
+        (RETAINED, "Il faut arrêter de céder aux lobbys industriels.", set()),
+        (RETAINED, "Il faut encourager les citoyens à covoiturer.", set()),
+        (RETAINED, "Il faudrait former les agents.", set()),
+        (RETAINED, "Les agents devraient être formés.", set()),
+        (RETAINED, "Les habitants attendent des aides.", set()),
+        (RETAINED, "Je n'ai pas attendu que le gouvernement agisse pour trier mes déchets.", set()),
+        (RETAINED, "Je pense que les entreprises polluent beaucoup.", set()),
+        # an answer to a proposal question is a wish: the agent named for its action is expected
+        (PROPOSALS, "Des aides de l'État pour isoler les logements.", {"etat"}),
+        (RETAINED, "Des aides de l'État pour isoler les logements.", set()),
+        (PROPOSALS, "Des pistes cyclables financées par la région.", {"elu"}),
+        (PROPOSALS, "Mieux informer les citoyens.", set()),
+        (PROPOSALS, "Une meilleure information des consommateurs.", set()),
+        (PROPOSALS, "La France émet peu de gaz à effet de serre.", set()),
+        (PROPOSALS, "Les aides de l'État m'ont permis d'isoler ma maison.", set()),
+        (PROPOSALS, "Ne plus être obligé de passer par un artisan agréé.", set()),
+        (PROPOSALS, "Ne pas se laisser influencer par les lobbies.", set()),
+    ],
+)
+def test_the_category_expected_is_the_one_expected_to_act(coding_nlp, make_responses, question, text, to_roles):
+    result = expectations(make_responses, [("elu", "q1", question, text)], coding_nlp)
+    assert {to for _, to, _ in pairs(result, 0)} == to_roles
+
+
+@pytest.mark.model
+def test_proposal_questions_are_read_from_their_wording(coding_nlp):
+    from transitions_analysis.coding.expectations import proposal_questions
+    from transitions_analysis.coding.rules import RuleCoder
+
+    questions = [("q1", "Que faudrait-il faire ?"), ("q2", "Quelles solutions proposez-vous ?"),
+                 ("q3", "Que pourriez-vous faire vous-même ?"), ("q4", RETAINED),
+                 ("q5", "Que pourrait faire la France ?")]
+    found = proposal_questions(questions, nlp=coding_nlp, coder=RuleCoder())
+    assert found == {("q1", "Que faudrait-il faire ?"), ("q2", "Quelles solutions proposez-vous ?"),
+                     ("q5", "Que pourrait faire la France ?")}
+
+
+def test_without_a_parser_the_neighbourhood_rule_applies(blank_nlp):
+    from transitions_analysis.coding.expectations import load_parser
+
+    assert load_parser(blank_nlp) is None

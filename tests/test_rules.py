@@ -53,7 +53,7 @@ def test_principles_by_prefix_and_phrases(blank_nlp, coder):
             "Les services coopèrent enfin.",
             "Il faut décloisonner et élargir pas à pas.",
             "Se donner des indicateurs pour suivre les effets dans la durée.",
-            "Mobiliser les habitants dès maintenant.",
+            "Mobiliser les citoyens dès maintenant.",
             "On a appris à TRAVAILLER ENSEMBLE.",
         ],
         blank_nlp,
@@ -64,7 +64,7 @@ def test_principles_by_prefix_and_phrases(blank_nlp, coder):
     assert found(c, 2)["principle.value"][0] in {"indicateurs", "dans la durée"}
     # an exact phrase (score 1.0) beats an earlier prefix match (0.8)
     assert found(c, 3)["principle.engagement"] == ("dès maintenant", False)
-    assert found(c, 3)["actor.socio_eco"] == ("habitants", False)
+    assert found(c, 3)["actor.socio_eco"] == ("citoyens", False)
     assert found(c, 4)["principle.cooperation"] == ("TRAVAILLER ENSEMBLE", False)
 
 
@@ -192,3 +192,105 @@ def test_lemmas_from_the_trained_model(fr_nlp, coder):
     assert found(c, 0)["actor.elu"] == ("élues", False)
     assert found(c, 1)["principle.systemic"] == ("décloisonnent", False)
     assert found(c, 1)["actor.etat"][0] == "services de l'État"
+
+
+def test_exclude_patterns_cancel_the_matches_they_cover(blank_nlp):
+    cb = parse_codebook(
+        "name: t\ncodes:\n  - id: actor\n    label: A\n  - id: actor.etat\n    label: État\n"
+        "    patterns:\n      - \"état\"\n    exclude_patterns:\n      - \"état de\"\n      - \"en ~2 état\"\n"
+        "      - [{NORM: etat, POS: ADJ}]\n"
+    )
+    codings = code(["Que l'état aide les communes.", "Un état des lieux complet.", "La route est en très mauvais état.",
+                    "L'état, enfin."], blank_nlp, RuleCoder(cb))
+    assert found(codings, 0) == {"actor.etat": ("état", False)}
+    assert found(codings, 1) == {} and found(codings, 2) == {}
+    # without part-of-speech tags (spacy.blank) an exclusion that needs them is not applied
+    assert found(codings, 3) == {"actor.etat": ("état", False)}
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Il faudrait que l'état montre l'exemple.", "actor.etat"),
+        ("L'ETAT doit financer la rénovation.", "actor.etat"),
+        ("Les pouvoirs publics tardent toujours.", "actor.etat"),
+        ("Le gouvernement n'écoute personne.", "actor.etat"),
+        ("La France doit convaincre ses voisins.", "actor.etat"),
+        ("Les politiques ne tiennent jamais leurs promesses.", "actor.elu"),
+        ("Nos députés votent des lois inutiles.", "actor.elu"),
+        ("La mairie a fermé la piscine l'hiver.", "actor.elu"),
+        ("Les grandes surfaces gaspillent énormément.", "actor.socio_eco"),
+        ("Les sociétés d'autoroute font des profits.", "actor.socio_eco"),
+        ("L'industrie pollue les rivières.", "actor.socio_eco"),
+        ("Il faut aider les particuliers à isoler.", "actor.socio_eco"),
+        ("Les lobbies bloquent tout.", "actor.socio_eco"),
+    ],
+)
+def test_ordinary_french_names_each_category(text, code, coder):
+    from transitions_analysis.core.nlp import load_nlp
+
+    assert code in found(globals()["code"]([text], load_nlp(), coder))
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Il faut d'abord faire un état des lieux.", "actor.etat"),
+        ("La route est en mauvais état depuis des années.", "actor.etat"),
+        ("Les États-Unis polluent plus que nous.", "actor.etat"),
+        ("Les politiques publiques manquent de suivi.", "actor.elu"),
+        ("Habitant en ville, je prends le bus.", "actor.socio_eco"),
+        ("Nous vivons dans un village de 300 habitants.", "actor.socio_eco"),
+        ("J'achète des produits artisanaux.", "actor.socio_eco"),
+        ("Je circule à vélo, en particulier le matin.", "actor.socio_eco"),
+        ("Il pleut beaucoup dans ma commune.", "actor.elu"),
+    ],
+)
+def test_words_that_only_look_like_a_category(text, code, coder):
+    from transitions_analysis.core.nlp import load_nlp
+
+    assert code not in found(globals()["code"]([text], load_nlp(), coder))
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Il faut harmoniser les règles entre pays voisins.", "principle.cooperation"),
+        ("Nous avons trouvé un accord entre les deux communes.", "principle.cooperation"),
+        ("Réfléchissons ensemble avant de décider.", "principle.cooperation"),
+        ("Le collectif a porté le projet jusqu'au bout.", "principle.cooperation"),
+        ("Mettre en commun nos moyens de transport.", "principle.cooperation"),
+        ("Une stratégie régionale commune serait utile.", "principle.cooperation"),
+        ("Les élus doivent montrer l'exemple.", "principle.engagement"),
+        ("L'éducation des jeunes à l'écologie est essentielle.", "principle.engagement"),
+        ("Il faut changer les mentalités.", "principle.engagement"),
+        ("Une vision d'ensemble manque cruellement.", "principle.systemic"),
+        ("Attention à ne pas simplement déplacer le problème.", "principle.systemic"),
+        ("Il faut prouver que ces aides servent à quelque chose.", "principle.value"),
+        ("Quantifier les économies vraiment réalisées.", "principle.value"),
+    ],
+)
+def test_ordinary_paraphrases_of_each_principle(text, code, coder):
+    from transitions_analysis.core.nlp import load_nlp
+
+    assert code in found(globals()["code"]([text], load_nlp(), coder))
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Je prends les transports en commun tous les jours.", "principle.cooperation"),
+        ("Le chauffage de notre immeuble est collectif.", "principle.cooperation"),
+        ("La coopérative agricole vend ses légumes au marché.", "principle.cooperation"),
+        ("Les engagements financiers ont été tenus.", "principle.engagement"),
+        ("Ces éoliennes ont un impact sur le paysage.", "principle.value"),
+    ],
+)
+def test_words_that_only_look_like_a_principle(text, code, coder):
+    from transitions_analysis.core.nlp import load_nlp
+
+    assert code not in found(globals()["code"]([text], load_nlp(), coder))

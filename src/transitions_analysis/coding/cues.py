@@ -22,7 +22,8 @@ CUE_OPENING = CUE_PREFIX + "opening"
 CUE_QUESTION = CUE_PREFIX + "question"
 _TOP_CUE_KEYS = {"equivalents", "negation", "expectation"}
 _NEG_KEYS = {"before", "after", "after_with_ne", "breakers", "window_before", "window_after", "clause_breaks"}
-_EXP_KEYS = {"cues", "opening_cues", "question_cues", "window_before", "window_after"}
+_EXP_KEYS = {"cues", "opening_cues", "question_cues", "window_before", "window_after", "subject_cues",
+             "addressee_cues", "proposal_question_cues", "agent_nouns"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -46,6 +47,10 @@ class Cues:
     question_cues: tuple[str, ...]
     expectation_window_before: int
     expectation_window_after: int
+    subject_cues: frozenset[str] = frozenset()
+    addressee_cues: frozenset[str] = frozenset()
+    proposal_question_cues: tuple[str, ...] = ()
+    agent_nouns: frozenset[str] = frozenset()
     hash: str = ""
     path: str = ""
 
@@ -87,7 +92,9 @@ def parse_cues(data: Any, *, path: str = "<cues>") -> Cues:
     def fold_set(values: list[str]) -> frozenset[str]:
         return frozenset(fold_word(v, equivalents) for v in values)
 
-    for group in ("cues", "opening_cues", "question_cues"):
+    for group in ("cues", "opening_cues", "question_cues", "proposal_question_cues"):
+        if group == "proposal_question_cues" and group not in exp:
+            continue
         for pattern in _words(exp.get(group), f"expectation.{group}", path):
             try:
                 parse_pattern(pattern)
@@ -108,6 +115,10 @@ def parse_cues(data: Any, *, path: str = "<cues>") -> Cues:
         question_cues=tuple(exp["question_cues"]),
         expectation_window_before=_window(exp.get("window_before", 3), "expectation.window_before", path),
         expectation_window_after=_window(exp.get("window_after", 10), "expectation.window_after", path),
+        subject_cues=fold_set(_words(exp.get("subject_cues", ["devoir"]), "expectation.subject_cues", path)),
+        addressee_cues=fold_set(_words(exp.get("addressee_cues", ["attendre"]), "expectation.addressee_cues", path)),
+        proposal_question_cues=tuple(exp.get("proposal_question_cues", ())),
+        agent_nouns=fold_set(_words(exp.get("agent_nouns", ["aide"]), "expectation.agent_nouns", path)),
         hash=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         path=path,
     )

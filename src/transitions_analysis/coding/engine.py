@@ -34,7 +34,8 @@ from ..segmentation import MIN_SEGMENT_CHARS, SHORT_ANSWER_CHARS, segment_bounds
 from .codings import codings_table
 from .combine import combine_codings, suggestions_table
 from .cues import Cues, load_cues
-from .expectations import build_expectations, find_text_expectations, question_roles
+from .expectations import (analyse_expectations, build_expectations, direction_method, load_parser, proposal_questions,
+                           question_roles)
 from .rules import RuleCoder
 
 log = logging.getLogger(__name__)
@@ -57,18 +58,20 @@ def _analyse_texts(texts: list[str], *, nlp, coder: RuleCoder, n_process: int, c
     """Parse, segment, rule-code, score semantically (when ``semantic`` is given) and find text
     expectations of distinct ``texts`` (JSON-able results)."""
     docs = parse_texts(texts, nlp=nlp, n_process=n_process, cache_dir=cache_dir, progress=progress, stats=stats)
+    bounds = [segment_bounds(doc) for doc in docs]
+    analyses = [coder.analyse(doc, b) for doc, b in zip(docs, bounds)]
+    found = analyse_expectations(docs, analyses, coder, parser=load_parser(nlp))
     results = []
-    for doc in docs:
-        bounds = segment_bounds(doc)
-        analysis = coder.analyse(doc, bounds)
+    for doc, b, analysis, (explicit, proposal) in zip(docs, bounds, analyses, found):
         result = {
-            "b": [list(b) for b in bounds],
+            "b": [list(x) for x in b],
             "c": [[m.segment, m.code, m.start, m.end, m.score, m.negated] for m in analysis.best_codings()],
-            "e": [[e.segment, e.to_role, e.start, e.end] for e in find_text_expectations(analysis, coder)],
+            "e": [[e.segment, e.to_role, e.start, e.end] for e in explicit],
+            "p": [[e.segment, e.to_role, e.start, e.end] for e in proposal],
         }
         if semantic is not None:
             result["s"] = [[s.unit, s.code, s.score, s.margin, s.accepted, list(s.words), s.start, s.end]
-                           for s in semantic.suggest(doc, bounds)]
+                           for s in semantic.suggest(doc, b)]
         results.append(result)
     return results
 
@@ -192,7 +195,7 @@ def code_responses(
     rule_rows: dict[str, list] = {k: [] for k in schema.CODINGS}
     sem_rows: dict[str, list] = {k: [] for k in schema.CODINGS}
     queue_rows: dict[str, list] = {k: [] for k in schema.SUGGESTIONS}
-    exp_rows = []
+    exp_rows, prop_rows = [], []
     for rid, text in zip(rids, texts):
         res = by_text[text]
         b = res["b"]
@@ -219,6 +222,8 @@ def code_responses(
                                    ("source", SOURCE_SEMANTIC), ("score", score), ("margin", margin),
                                    ("start", start), ("end", end), ("evidence", ", ".join(words))):
                     queue_rows[key].append(value)
+        for seg, role, start, end in res.get("p", ()):
+            prop_rows.append((make_segment_id(rid, b[seg][0], b[seg][1]), rid, role, start, end))
     n = len(rule_rows["code"])
     rule_rows["source"], rule_rows["coder"] = [SOURCE_RULE] * n, [RULE_CODER] * n
     rule_codings = codings_table(rule_rows)
@@ -226,6 +231,7 @@ def code_responses(
     sem_rows["source"], sem_rows["coder"] = [SOURCE_SEMANTIC] * n, [SEMANTIC_CODER] * n
     semantic_codings = codings_table(sem_rows) if n else None
     text_exp = pd.DataFrame(exp_rows, columns=["segment_id", "response_id", "to_role", "start", "end"])
+    prop_exp = pd.DataFrame(prop_rows, columns=["segment_id", "response_id", "to_role", "start", "end"])
 
     # 3. learnt model, humans, expectations
     model_codings = None
@@ -239,8 +245,10 @@ def code_responses(
     if human_codings is not None and "response_id" in human_codings.columns:
         seen = set(human_codings["response_id"].dropna().astype(str)) & set(rids)
     base = combine_codings(rule_codings, model_codings, human, human_seen=seen)
-    roles = question_roles(zip(responses["question_id"], responses["question"]), nlp=nlp, coder=coder)
-    expectations, exp_codings = build_expectations(responses, segments, base, text_exp, roles)
+    questions = list(zip(responses["question_id"], responses["question"]))
+    roles = question_roles(questions, nlp=nlp, coder=coder)
+    expectations, exp_codings = build_expectations(responses, segments, base, text_exp, roles, prop_exp,
+                                                   proposal_questions(questions, nlp=nlp, coder=coder))
     codings = combine_codings(pd.concat([rule_codings, exp_codings], ignore_index=True), model_codings, human,
                               human_seen=seen)
     suggestions = suggestions_table(queue_rows, human_seen=set(codings.loc[codings["source"] == SOURCE_HUMAN, "response_id"])
@@ -260,6 +268,7 @@ def code_responses(
         "codebook": {"name": codebook.name, "version": codebook.version, "hash": codebook.hash,
                      "file": Path(codebook.path).name if codebook.path else ""},
         "cues_hash": cues.hash,
+        "expectation_direction": direction_method(nlp),
         "model_used": model is not None,
         "model": _describe_model(model),
         "semantic_used": semantic is not None,

@@ -6,13 +6,21 @@ How a text is matched (the researcher-facing rules are in the headers of ``codeb
 - each token gets a *key*: its lemma (its lower-case text when the pipeline has no lemmatizer,
   as with ``spacy.blank("fr")``), folded with :func:`~transitions_analysis.core.text.fold_word` (no accents, no case, no
   inclusive-writing suffix, no hyphen; small words mapped by ``equivalents``). The key is written
-  into the token's ``NORM`` (so spaCy's :class:`~spacy.matcher.Matcher` compares it in C); docs
-  passed to the coder therefore have their ``norm_`` replaced;
+  into the token's ``NORM`` (so dict patterns can compare it: ``{NORM: etat}``); docs passed to
+  the coder therefore have their ``norm_`` replaced;
 - ``mot*`` matches when the folded lemma starts with ``mot`` (or, failing that, the folded
-  written form: « coopèrent » lemmatised badly still starts with « coopèr »). Internally each
-  token gets its longest matching stem (a token extension) and ``mot*`` becomes one exact
-  alternative per codebook stem starting with ``mot``: exact, and still all in spaCy's Matcher;
-- ``~N`` becomes ``{"OP": "{0,N}", "IS_PUNCT": False}``; dict patterns are used as given.
+  written form: « coopèrent » lemmatised badly still starts with « coopèr »): each token gets
+  the longest codebook stem its lemma (else its form) starts with, and ``mot*`` matches a token
+  whose stem starts with ``mot``;
+- ``~N``: up to N words that are not punctuation;
+- string patterns are matched word by word in Python from an index of their first words (a
+  token is looked up once per form and lemma): far faster than hundreds of spaCy Matcher
+  patterns tried on every token. Dict patterns go to spaCy's :class:`~spacy.matcher.Matcher` as
+  given (an « IN » set on their first token is expanded into exact values, compared in C); on a
+  doc without part-of-speech tags (``spacy.blank``) their POS/TAG/MORPH/DEP keys are dropped and
+  the match scores 0.7;
+- a code's ``exclude_patterns`` cancel that code's matches they overlap (« état » is the State,
+  « état des lieux » is not); an exclusion that needs tags is not applied to untagged docs.
 
 Results per segment (one coding per segment and code): the best evidence is the first
 non-negated match with the highest score (ties: earliest, then shortest). Scores: 1.0 when every
@@ -26,7 +34,6 @@ negation is kept with ``negated=True`` (rules in ``coding_cues.yaml``: « pas de
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import logging
 from bisect import bisect_left, bisect_right
@@ -49,6 +56,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
 log = logging.getLogger(__name__)
+
+#: Token attributes a pipeline without tagger/parser lacks: dropped from dict patterns on its docs
+#: (``spacy.blank``: « [{NORM: habitant, POS: NOUN}] » then matches any « habitant »); an
+#: exclude pattern that needs them is not applied there.
+_TAG_ATTRS = frozenset({"POS", "TAG", "MORPH", "DEP"})
+
+#: Score of a tag-bound dict pattern matched without its tags (on a doc of ``spacy.blank``).
+UNTAGGED_SCORE = 0.7
+
+#: Code prefix of the matches of a code's ``exclude_patterns`` (never reported, they only cancel).
+EXCLUDE_PREFIX = "_not."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,6 +131,7 @@ class RuleCoder:
         self.cues = cues if cues is not None else load_cues()
         self.actor_codes = frozenset(c.id for c in self.codebook.codes if c.id.startswith("actor."))
         groups: list[tuple[str, list[Any]]] = [(c.id, list(c.patterns)) for c in self.codebook.codes if c.patterns]
+        groups += [(EXCLUDE_PREFIX + c.id, list(c.exclude_patterns)) for c in self.codebook.codes if c.exclude_patterns]
         groups += [
             (CUE_EXPECTATION, list(self.cues.expectation_cues)),
             (CUE_OPENING, list(self.cues.opening_cues)),
@@ -136,50 +155,65 @@ class RuleCoder:
         self.fingerprint = hashlib.sha256(
             f"{self.codebook.hash}|{self.cues.hash}|{_source_hash()}".encode()
         ).hexdigest()
-        self._ext = f"ta_stem_{self.fingerprint[:10]}"
         self._token_cache: dict[tuple[int, int], tuple[str, int, int]] = {}
         self._stem_by_pair: dict[tuple[int, int], int] = {}
         self._matcher = None
+        self._untagged = None
+        self._first_exact: dict[str, list[int]] = {}
+        self._first_prefix: list[tuple[str, int]] = []
+        self._sequences: dict[int, tuple] = {}
+        self._first_by_pair: dict[tuple[int, int], tuple[int, ...]] = {}
         self._vocab = None
         self._infos: dict[int, _PatternInfo] = {}
 
     # -- compilation ---------------------------------------------------------------------------
     def _build(self, vocab) -> None:
         from spacy.matcher import Matcher
-        from spacy.tokens import Token
 
-        stem_by_pair = self._stem_by_pair
-        Token.set_extension(self._ext, getter=lambda t: stem_by_pair.get((t.lower, t.lemma), 0), force=True)
         matcher = Matcher(vocab, validate=True)
+        untagged = Matcher(vocab, validate=True)  # for docs without part-of-speech tags (spacy.blank)
+        needs_tags = False
         infos: dict[int, _PatternInfo] = {}
+        first_exact: dict[str, list[int]] = {}
+        first_prefix: list[tuple[str, int]] = []
+        sequences: dict[int, tuple] = {}
         for i, (code, pattern, toks) in enumerate(self._parsed):
             key = f"{code}#{i}"
-            if toks is None:
-                specs = [[map_regexes(t, bounded_regex) for t in pattern]]  # a REGEX only on tokens of bounded length
-                score = 1.0
-            else:
-                alternatives = []
-                for t in toks:
-                    if t.gap:
-                        alternatives.append([{"OP": f"{{0,{t.gap}}}", "IS_PUNCT": False}])
-                    elif t.prefix:
-                        alternatives.append([{"_": {self._ext: s}} for s in sorted(self.stems) if s.startswith(t.text)])
-                    else:
-                        alternatives.append([{"NORM": t.text}])
-                specs = [list(combo) for combo in itertools.product(*alternatives)]
+            if toks is not None:  # a string pattern: matched word by word in Python (see _word_matches)
+                pid = vocab.strings.add(key)
+                sequences[pid] = tuple(toks)
+                (first_prefix.append((toks[0].text, pid)) if toks[0].prefix
+                 else first_exact.setdefault(toks[0].text, []).append(pid))
                 words = [t for t in toks if not t.gap]
                 prefix = any(t.prefix for t in words)
                 score = 1.0 if not prefix else (0.9 if len(words) > 1 else 0.8)
                 score -= 0.1 if any(t.gap for t in toks) else 0.0
+                infos[pid] = _PatternInfo(code, pattern, round(score, 2))
+                continue
+            specs = _expand_first([map_regexes(t, bounded_regex) for t in pattern])  # a REGEX only on bounded tokens
+            score = 1.0
             try:
                 matcher.add(key, specs)
+                bare = [[{k: v for k, v in t.items() if str(k).upper() not in _TAG_ATTRS} for t in spec] for spec in specs]
+                if bare == specs:
+                    untagged.add(key, specs)
+                else:
+                    needs_tags = True
+                    if not code.startswith(EXCLUDE_PREFIX):  # a tag-bound exclusion would cancel too much
+                        untagged.add(key + "~", bare)
             except (ValueError, KeyError) as exc:
                 raise InputError(f"motif refusé par spaCy pour « {code} » : {pattern!r} ({exc})",
                                  path=self.codebook.path) from None
-            infos[vocab.strings[key]] = _PatternInfo(code, pattern if isinstance(pattern, str) else json.dumps(pattern, ensure_ascii=False), round(score, 2))
+            text = pattern if isinstance(pattern, str) else json.dumps(pattern, ensure_ascii=False)
+            infos[vocab.strings[key]] = _PatternInfo(code, text, round(score, 2))
+            if bare != specs:  # the same pattern without its tags guesses more: weaker evidence
+                infos[vocab.strings.add(key + "~")] = _PatternInfo(code, text, UNTAGGED_SCORE)
         self._matcher, self._vocab, self._infos = matcher, vocab, infos
+        self._first_exact, self._first_prefix, self._sequences = first_exact, first_prefix, sequences
+        self._first_by_pair = {}
+        self._untagged = untagged if needs_tags else matcher
 
-    def _set_keys(self, doc: Doc) -> list[str]:
+    def _set_keys(self, doc: Doc) -> tuple[list[str], list[tuple[int, int]]]:
         import numpy as np
         from spacy.attrs import LEMMA, LOWER, NORM
 
@@ -189,8 +223,10 @@ class RuleCoder:
         arr = doc.to_array([LOWER, LEMMA]).tolist()
         keys: list[str] = []
         ids: list[int] = []
+        pairs: list[tuple[int, int]] = []
         for lower, lemma in arr:
             pair = (lower, lemma)
+            pairs.append(pair)
             hit = cache.get(pair)
             if hit is None:
                 low_form = fold_word(strings[lower])
@@ -202,15 +238,57 @@ class RuleCoder:
                 stem = self._longest_stem(fold_word(lemma_text)) if lemma_text else ""
                 if not stem:
                     stem = self._longest_stem(low_form)
-                hit = (key, strings.add(key), strings.add(stem) if stem else 0)
+                hit = (key, strings.add(key))
                 cache[pair] = hit
-                if hit[2]:
-                    self._stem_by_pair[pair] = hit[2]
+                if stem:
+                    self._stem_by_pair[pair] = strings.add(stem)
             keys.append(hit[0])
             ids.append(hit[1])
         if ids:
             doc.from_array([NORM], np.asarray(ids, dtype="uint64").reshape(-1, 1))
-        return keys
+        return keys, pairs
+
+    def _first_hits(self, pair: tuple[int, int], key: str) -> tuple[int, ...]:
+        """Ids of the string patterns whose first word a token matches (its key, or its stem for
+        « mot* »), looked up once per (form, lemma)."""
+        hits = self._first_by_pair.get(pair)
+        if hits is None:
+            found = list(self._first_exact.get(key, ()))
+            stem_id = self._stem_by_pair.get(pair)
+            if stem_id:
+                stem = self._vocab.strings[stem_id]
+                found += [i for text, i in self._first_prefix if stem.startswith(text)]
+            hits = self._first_by_pair[pair] = tuple(found)
+        return hits
+
+    def _word_matches(self, keys: list[str], stems: list[str], punct: list[bool], pairs) -> list[tuple[int, int, int]]:
+        """Every (pattern id, start, end) of the string patterns: a word is the token's key (its
+        folded lemma), « mot* » a token whose stem starts with ``mot``, « ~N » up to N words that
+        are not punctuation: what spaCy's Matcher did with one pattern per stem, without running
+        hundreds of patterns on every token."""
+        n = len(keys)
+        out: list[tuple[int, int, int]] = []
+
+        def ends(toks, j: int, i: int):
+            if j == len(toks):
+                yield i
+                return
+            t = toks[j]
+            if t.gap:
+                k = i
+                while True:
+                    yield from ends(toks, j + 1, k)
+                    if k >= n or k - i >= t.gap or punct[k]:
+                        return
+                    k += 1
+            elif i < n and (stems[i].startswith(t.text) if t.prefix else keys[i] == t.text):
+                yield from ends(toks, j + 1, i + 1)
+
+        for i in range(n):
+            for pid in self._first_hits(pairs[i], keys[i]):
+                toks = self._sequences[pid]
+                out.extend((pid, i, e) for e in sorted(set(ends(toks, 1, i + 1))))
+        return out
 
     def _longest_stem(self, form: str) -> str:
         for length in self._stem_lengths:
@@ -222,17 +300,22 @@ class RuleCoder:
     def analyse(self, doc: Doc, bounds: list[tuple[int, int]]) -> DocAnalysis:
         """Match ``doc`` (one whole answer) and attribute each match to the segment of ``bounds``
         (character offsets) that contains it; matches across two segments are dropped."""
-        from spacy.attrs import IDX
+        from spacy.attrs import IDX, IS_PUNCT
 
         if self._matcher is None or self._vocab is not doc.vocab:
             self._build(doc.vocab)
-        keys = self._set_keys(doc)
+        keys, pairs = self._set_keys(doc)
         if not bounds or not len(doc):
             return DocAnalysis(list(bounds), [], keys)
         tidx = doc.to_array([IDX]).ravel().tolist() if len(doc) > 1 else [doc[0].idx]
         seg_starts = [b[0] for b in bounds]
         raw = []
-        for match_id, ts, te in self._matcher(doc):
+        matcher = self._matcher if doc.has_annotation("TAG") or doc.has_annotation("POS") else self._untagged
+        strings = doc.vocab.strings
+        stems = [strings[self._stem_by_pair[p]] if p in self._stem_by_pair else "" for p in pairs]
+        punct = [bool(v) for v in doc.to_array([IS_PUNCT]).ravel().tolist()] if len(doc) > 1 else [doc[0].is_punct]
+        found = (list(matcher(doc)) if len(matcher) else []) + self._word_matches(keys, stems, punct, pairs)
+        for match_id, ts, te in found:
             info = self._infos[match_id]
             start = tidx[ts]
             last = doc[te - 1]
@@ -241,6 +324,14 @@ class RuleCoder:
             if seg < 0 or end > bounds[seg][1]:
                 continue
             raw.append((info, ts, te, start, end, seg))
+        # a code's exclude_patterns cancel that code's matches they overlap (« état des lieux »)
+        excluded: dict[str, list[tuple[int, int]]] = {}
+        for r in raw:
+            if r[0].code.startswith(EXCLUDE_PREFIX):
+                excluded.setdefault(r[0].code[len(EXCLUDE_PREFIX):], []).append((r[1], r[2]))
+        if excluded:
+            raw = [r for r in raw if not r[0].code.startswith(EXCLUDE_PREFIX)
+                   and not any(a < r[2] and r[1] < z for a, z in excluded.get(r[0].code, ()))]
         # actor overlaps: the longest match wins (then the earliest, then codebook order)
         actors = sorted((r for r in raw if r[0].code in self.actor_codes), key=lambda r: (-(r[2] - r[1]), r[1], r[0].code))
         taken: set[int] = set()
@@ -301,6 +392,19 @@ class RuleCoder:
                 return True
             j += 1
         return False
+
+
+def _expand_first(pattern: list[dict]) -> list[list[dict]]:
+    """A dict pattern whose FIRST token uses ``{"IN": [...]}`` sets as the equivalent patterns with
+    exact values: spaCy's Matcher evaluates an « IN » set in Python on every token where a pattern
+    could start, exact values in C (« les politiques » starts at every « les »)."""
+    first = [{}]
+    for k, v in pattern[0].items():
+        if k != "_" and isinstance(v, dict) and set(v) == {"IN"} and isinstance(v["IN"], list):
+            first = [{**o, k: value} for o in first for value in v["IN"]]
+        else:
+            first = [{**o, k: v} for o in first]
+    return [[f, *pattern[1:]] for f in first]
 
 
 def _source_hash() -> str:

@@ -38,7 +38,7 @@ from .errors import (
 from .io import refuse_raw
 
 TOP_KEYS = ("name", "version", "language", "description", "codes")
-CODE_KEYS = ("id", "label", "description", "include", "exclude", "examples", "color", "patterns")
+CODE_KEYS = ("id", "label", "description", "include", "exclude", "examples", "color", "patterns", "exclude_patterns")
 _LIST_KEYS = ("include", "exclude", "examples")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -76,6 +76,7 @@ class Code:
     examples: tuple[str, ...] = ()
     color: str | None = None
     patterns: tuple[Any, ...] = ()
+    exclude_patterns: tuple[Any, ...] = ()
     parent: str | None = None
     line: int | None = field(default=None, compare=False, repr=False)
 
@@ -89,8 +90,9 @@ class Code:
                 out[key] = list(getattr(self, key))
         if self.color:
             out["color"] = self.color
-        if self.patterns:
-            out["patterns"] = [p if isinstance(p, str) else [dict(t) for t in p] for p in self.patterns]
+        for key in ("patterns", "exclude_patterns"):
+            if getattr(self, key):
+                out[key] = [p if isinstance(p, str) else [dict(t) for t in p] for p in getattr(self, key)]
         return out
 
 
@@ -320,6 +322,28 @@ def _str_list(value: Any, key: str, err) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _patterns(item: dict, fields: dict, key: str, code_id: str, err) -> tuple[Any, ...]:
+    """The validated patterns under ``key`` (``patterns`` or ``exclude_patterns``) of one code."""
+    raw_patterns = item.get(key) or []
+    pnode = fields.get(key, (None, None))[1]
+    if not isinstance(raw_patterns, list):
+        raise err(f"« {key} » du code « {code_id} » doit être une liste", pnode)
+    pnodes = pnode.value if isinstance(pnode, yaml.SequenceNode) else [None] * len(raw_patterns)
+    patterns: list[Any] = []
+    for pattern, pn in zip(raw_patterns, pnodes):
+        try:
+            if isinstance(pattern, str):
+                parse_pattern(pattern)
+            elif isinstance(pattern, list):
+                _check_token_dicts(pattern)
+            else:
+                raise ValueError(f"un motif est un texte ou une liste de dictionnaires spaCy, pas {pattern!r}")
+        except ValueError as exc:
+            raise err(f"motif invalide du code « {code_id} » ({key}) : {exc}", pn) from None
+        patterns.append(pattern)
+    return tuple(patterns)
+
+
 def parse_codebook(text: str, *, path: str = "<codebook>") -> Codebook:
     """Validate YAML ``text`` and build a :class:`Codebook`; errors name ``path`` and the line."""
     try:
@@ -371,26 +395,10 @@ def parse_codebook(text: str, *, path: str = "<codebook>") -> Codebook:
                       fields.get("color", (None, None))[1])
         lists = {k: _str_list(item.get(k), k, lambda m, k=k: err(m, fields.get(k, (None, None))[1]))
                  for k in _LIST_KEYS}
-        raw_patterns = item.get("patterns") or []
-        pnode = fields.get("patterns", (None, None))[1]
-        if not isinstance(raw_patterns, list):
-            raise err(f"« patterns » du code « {code_id} » doit être une liste", pnode)
-        pnodes = pnode.value if isinstance(pnode, yaml.SequenceNode) else [None] * len(raw_patterns)
-        patterns: list[Any] = []
-        for pattern, pn in zip(raw_patterns, pnodes):
-            try:
-                if isinstance(pattern, str):
-                    parse_pattern(pattern)
-                elif isinstance(pattern, list):
-                    _check_token_dicts(pattern)
-                else:
-                    raise ValueError(f"un motif est un texte ou une liste de dictionnaires spaCy, pas {pattern!r}")
-            except ValueError as exc:
-                raise err(f"motif invalide du code « {code_id} » : {exc}", pn) from None
-            patterns.append(pattern)
+        patterns, exclude_patterns = (_patterns(item, fields, key, code_id, err) for key in ("patterns", "exclude_patterns"))
         parent = code_id.rsplit(".", 1)[0] if "." in code_id else None
         codes.append(Code(id=code_id, label=label.strip(), description=description.strip(),
-                          color=color, patterns=tuple(patterns), parent=parent, line=line, **lists))
+                          color=color, patterns=patterns, exclude_patterns=exclude_patterns, parent=parent, line=line, **lists))
     for code in codes:
         if code.parent and code.parent not in seen:
             raise CodebookError(f"le code « {code.id} » a pour parent « {code.parent} », qui n'est pas déclaré",

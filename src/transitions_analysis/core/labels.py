@@ -112,6 +112,8 @@ COLUMN_LABELS_FR: dict[str, str] = {
 PERCENT_COLUMNS: tuple[str, ...] = ("share", "ci_low", "ci_high", "share_small_expected", "percent_agreement")
 #: Decimals shown for the other non-integer columns (p-values: 3 decimals, « < 0,001 » below).
 DECIMAL_COLUMNS: dict[str, int] = {
+    "rules_precision": 2, "rules_recall": 2, "model_precision": 2, "model_recall": 2,
+    "combined_precision": 2, "combined_recall": 2,
     "chi2": 1, "min_expected": 1, "mean_participants_per_session": 1, "cramers_v": 2, "jaccard": 2,
     "krippendorff_alpha": 2, "alpha_ci_low": 2, "alpha_ci_high": 2, "fleiss_kappa": 2, "cohen_kappa": 2,
 }

@@ -4,7 +4,9 @@
   ``coding`` keeps ``tok2vec, morphologizer, attribute_ruler, lemmatizer`` plus the ``senter``
   (shipped disabled in ``fr_core_news_*``) for sentences instead of the much slower parser, no
   NER; ``entities`` keeps only the ``ner`` component (in ``fr_core_news_*`` it embeds its own
-  tok2vec, so the shared one is dropped too); ``tokens`` is ``coding`` without sentences.
+  tok2vec, so the shared one is dropped too); ``tokens`` is ``coding`` without sentences;
+  ``parsing`` keeps ``tok2vec, parser``: the dependency parse the expectation rules read, run only
+  on the few sentences that name an actor (on Docs already tagged by the ``coding`` pipeline).
 - :func:`parse_texts` runs ``nlp.pipe`` in batches (tqdm progress bar) and keeps the parses in
   the cache (:mod:`~transitions_analysis.core.cache`): one entry per batch holding a spaCy
   ``DocBin`` (msgpack, no pickle), and one index entry per text keyed by
@@ -39,6 +41,7 @@ PURPOSES: dict[str, tuple[str, ...]] = {
     "coding": ("tok2vec", "morphologizer", "senter", "attribute_ruler", "lemmatizer"),
     "tokens": ("tok2vec", "morphologizer", "attribute_ruler", "lemmatizer"),
     "entities": ("ner",),
+    "parsing": ("tok2vec", "parser"),
 }
 _SENTENCE_COMPONENTS = ("senter", "parser", "sentencizer")
 #: Token attributes kept in the parse cache.

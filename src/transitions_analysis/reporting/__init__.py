@@ -27,6 +27,7 @@ import pandas as pd
 
 from .. import config
 from ..agreement import ALL_CODES, agreement_table, read_codings
+from ..core import schema
 from ..core.io import CodedTables, refuse_raw
 from ..core.labels import ALL_CODES_FR, ROLE_LABELS_FR
 from ..core.schema import ALL_ROLES
@@ -124,6 +125,51 @@ def _xlsx_safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+QUALITY_TABLE = "qualite_codage"
+QUALITY_TITLE_FR = "Machine contre codage humain"
+_QUALITY_CODERS = ("rules", "model", "combined")
+
+
+def quality_section(run_info: Mapping[str, Any] | None, labels: Mapping[str, str]) -> pd.DataFrame | None:
+    """run.json's measured quality as one row per code: reference positives, then precision and
+    recall of the rules, the learnt model and their combination (None when nothing was measured)."""
+    quality = (run_info or {}).get("quality") or {}
+    scores = pd.DataFrame(quality.get("scores") or [])
+    if scores.empty:
+        return None
+    scores = scores[~scores["code"].isin(["__micro__"])]
+    wide = scores.pivot_table(index="code", columns="coder", values=["precision", "recall"], aggfunc="first")
+    out = pd.DataFrame(index=wide.index)
+    support = scores.drop_duplicates("code").set_index("code")["support"]
+    out["support"] = support.reindex(out.index).astype(int)
+    for coder in _QUALITY_CODERS:
+        for metric in ("precision", "recall"):
+            if (metric, coder) in wide.columns:
+                out[f"{coder}_{metric}"] = wide[(metric, coder)].astype(float)
+    order = list(dict.fromkeys(scores["code"]))
+    out = out.loc[[c for c in order if c in out.index]].reset_index()
+    family = {"__principles__": "Principes (ensemble)", "__actors__": "Acteurs (ensemble)"}
+    out.insert(1, "label", [family.get(c, labels.get(c, c)) for c in out["code"]])
+    return out
+
+
+def machine_basis(codings: pd.DataFrame, responses: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
+    """For each code: the respondents it is counted for (non-negated codings) and how many of them
+    rest on a human coding, on the rules, or on the learnt model alone."""
+    c = codings[~schema.parse_bool(codings["negated"])]
+    c = c[c["code"].isin(schema.PRINCIPLES + schema.ACTOR_CODES + schema.OUTCOME_CODES)]
+    who = responses.set_index("response_id")["respondent_id"]
+    c = c.assign(respondent=c["response_id"].map(who))
+    rows = []
+    for code in [x for x in schema.PRINCIPLES + schema.ACTOR_CODES + schema.OUTCOME_CODES if x in set(c["code"])]:
+        g = c[c["code"] == code].groupby("respondent")["source"].agg(set)
+        human = int(sum(schema.SOURCE_HUMAN in s for s in g))
+        rules = int(sum(schema.SOURCE_HUMAN not in s and schema.SOURCE_RULE in s for s in g))
+        rows.append({"code": code, "label": labels.get(code, code), "respondents": int(len(g)), "human": human,
+                     "rules": rules, "model_only": int(len(g)) - human - rules})
+    return pd.DataFrame(rows, columns=["code", "label", "respondents", "human", "rules", "model_only"])
+
+
 def build_report(
     tables: CodedTables,
     out_dir: str | Path,
@@ -160,8 +206,14 @@ def build_report(
     table_paths = write_tables(synth, out / "tables")
     fig_paths = draw_figures(synth, out / "figures", k=k, formats=figure_formats)
     agreement = agreement_section(human_codings, tables.responses["response_id"], n_boot=n_boot)
+    quality = quality_section(tables.run_info, labels)
+    basis = machine_basis(tables.codings, tables.responses, labels)
     titles = dict(TABLE_TITLES_FR)
     xlsx_tables = dict(synth)
+    if quality is not None:
+        table_paths.update(write_tables({QUALITY_TABLE: quality}, out / "tables"))
+        xlsx_tables[QUALITY_TABLE] = quality
+        titles[QUALITY_TABLE] = QUALITY_TITLE_FR
     if agreement is not None:
         fig = plot_alpha(agreement, labels=labels)
         fig_paths[AGREEMENT_FIGURE] = save_figure(fig, AGREEMENT_FIGURE, out / "figures", formats=figure_formats)
@@ -186,7 +238,8 @@ def build_report(
                   "REPORT_DIR": str(out.resolve()), "K": int(k), "SESSIONS": list(sessions or [])}
         params.update(notebook_parameters or {})
         nb_results = run_notebooks(out, params, notebooks_dir=notebooks_dir, only=notebooks_only)
-    html = render_html(synth, out / "figures", k=k, agreement=agreement, notebooks=nb_results,
+    html = render_html(synth, out / "figures", k=k, agreement=agreement, quality=quality, basis=basis,
+                       notebooks=nb_results,
                        run_info=tables.run_info, summary=tables.summary, sessions=sessions, sample=sample,
                        self_note=self_expectations_note(tables.expectations, tables.responses), labels=labels,
                        lexical=lexical)

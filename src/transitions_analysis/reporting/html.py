@@ -21,6 +21,18 @@ SCREEN_SCALE = 1.4  # figures are drawn at print size; on screen they are shown 
 QUOTE_MAX_CHARS = 400
 
 
+#: Columns and French headers of the « machine against human » table of the report.
+QUALITY_COLUMNS = ("label", "support", "rules_precision", "rules_recall", "model_precision", "model_recall",
+                   "combined_precision", "combined_recall")
+QUALITY_HEADERS = {
+    "label": "Code", "support": "Réponses codées (humain)", "rules_precision": "Règles : précision",
+    "rules_recall": "Règles : rappel", "model_precision": "Modèle : précision", "model_recall": "Modèle : rappel",
+    "combined_precision": "Ensemble : précision", "combined_recall": "Ensemble : rappel",
+}
+BASIS_HEADERS = {"label": "Code", "respondents": "Répondant·es comptés", "human": "dont codage humain",
+                 "rules": "dont règles seules", "model_only": "dont modèle appris seul"}
+
+
 def cell_fr(column: str, value: Any) -> str:
     """A table cell as a French reader reads it: percentages, p-values, decimals, oui/non."""
     if isinstance(value, bool) or (hasattr(value, "dtype") and str(getattr(value, "dtype", "")) == "bool"):
@@ -107,6 +119,8 @@ def render_html(
     k: int,
     labels: Mapping[str, str],
     agreement: pd.DataFrame | None = None,
+    quality: pd.DataFrame | None = None,
+    basis: pd.DataFrame | None = None,
     notebooks: Sequence[Mapping[str, Any]] = (),
     run_info: Mapping[str, Any] | None = None,
     summary: Mapping[str, Any] | None = None,
@@ -118,7 +132,9 @@ def render_html(
     """The French one-pager as an HTML string (figures read from ``figures_dir`` and embedded).
 
     ``synth``: the tables of :func:`transitions_analysis.synthesis.synthesise`; ``agreement``: the
-    agreement table of the human double coding, when there is one.
+    agreement table of the human double coding, when there is one; ``quality``: the machine
+    against the human coding per code (run.json's ``quality``); ``basis``: for each code, how many
+    of the respondents counted rest on a human coding, the rules or the learnt model alone.
     """
     import jinja2
 
@@ -171,6 +187,25 @@ def render_html(
         "sessions": list(sessions or []),
         "codebook": run_info.get("codebook", {}),
         "model_used": bool(run_info.get("model_used")),
+        "coders": run_info.get("coders") or {},
+        "model_codes_fr": ", ".join(labels.get(c, c) for c in ((run_info.get("coders") or {}).get("model") or {}).get("codes", [])),
+        "model_skipped_fr": ", ".join(labels.get(c, c) for c in ((run_info.get("coders") or {}).get("model") or {}).get("skipped_codes", {})),
+        "min_units": config.MIN_HUMAN_UNITS,
+        "direction": run_info.get("expectation_direction", ""),
+        "human_file": run_info.get("human_codings_file", ""),
+        "human_used": bool(run_info.get("human_codings_used")),
+        "quality": None if quality is None else {
+            "units": int((run_info.get("quality") or {}).get("units", 0)),
+            "cross_validated": bool((run_info.get("quality") or {}).get("cross_validated")),
+            "n_splits": int((run_info.get("quality") or {}).get("n_splits", 0)),
+            "has_model": any(c.startswith("model_") for c in quality.columns),
+            "table": html_table(quality, [c for c in QUALITY_COLUMNS if c in quality.columns], headers=QUALITY_HEADERS),
+        },
+        "basis": None if basis is None or basis.empty else {
+            "table": html_table(basis, ["label", "respondents", "human", "rules", "model_only"], headers=BASIS_HEADERS),
+            "machine_share": float((basis["rules"] + basis["model_only"]).sum() / max(int(basis["respondents"].sum()), 1)),
+            "model_only": int(basis["model_only"].sum()),
+        },
         "coded_here": bool(run_info),
         "k": k,
         "figure": _figure_macro(figures_dir),
@@ -190,7 +225,7 @@ def render_html(
             "inertia": [float(x) for x in (lexical.ca.explained_inertia[:2] if lexical.ca is not None else [])],
         },
         "n_tables": len([k_ for k_ in synth if not k_.startswith("_")]) + (1 if agreement is not None else 0)
-        + (len(lexical.tables) if lexical is not None else 0),
+        + (len(lexical.tables) if lexical is not None else 0) + (1 if quality is not None else 0),
         "notebooks": list(notebooks),
         "version": config.VERSION,
     }
