@@ -97,7 +97,7 @@ display(lex.tables["classes_par_principe"].pivot(index="class", columns="label",
 # %%
 if lex.ca is not None:
     display(lex.ca.summary().round(3))
-    display(plots.plot_ca_biplot(lex.ca, n_row_labels=25, column_name="catégories"))
+    display(plots.plot_ca_biplot(lex.ca, n_row_labels=25, column_name="catégories", column_labels=ROLE_LABELS_FR))
 
 # %% [markdown]
 # ## 4. Concordances : chaque occurrence dans son contexte

@@ -508,6 +508,10 @@ def test_figures_have_french_labels_and_label_only_top_contributors(worlds):
     row_labels = [t for t in ax.texts if (t.get_gid() or "").startswith("row:")]
     assert len(row_labels) == 4
     plt.close(fig)
+    fig = plots.plot_ca_biplot(ca, n_row_labels=4, column_labels={0: "Groupe zéro", 1: "Groupe un"})
+    shown = {t.get_text() for t in fig.axes[0].texts if not (t.get_gid() or "").startswith("row:")}
+    assert {"Groupe zéro", "Groupe un", "2"} <= shown  # named where a label is given, the id otherwise
+    plt.close(fig)
 
     res = lx.reinert_classes(dtm, k=2)
     ch = lx.characteristic_lemmas(dtm, res.classes)

@@ -8,7 +8,7 @@ Every ``plot_*`` function draws with matplotlib only, in French, and returns the
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -172,11 +172,14 @@ def plot_ca_biplot(
     n_column_labels: int | None = None,
     row_name: str = "lemmes",
     column_name: str = "modalités",
+    column_labels: Mapping[Any, str] | None = None,
     ax: Any | None = None,
     title: str | None = "Analyse factorielle des correspondances",
 ) -> Any:
     """Symmetric biplot (principal coordinates of rows and columns) of a CA.
 
+    ``column_labels``: the name shown for each column (e.g. a role's French label; default: the
+    column itself).
     Only the ``n_row_labels`` rows (and ``n_column_labels`` columns; None = all) contributing most
     to the plotted plane are drawn in colour and labelled; the other rows are small grey points.
     A label overlapping a more contributive one is hidden (columns first, then rows by
@@ -203,7 +206,7 @@ def plot_ca_biplot(
         axis.scatter(rows.loc[rows_lab, dim_i], rows.loc[rows_lab, dim_j], s=8, color=POSITIVE, linewidths=0,
                      label=f"{row_name} (les {len(rows_lab)} plus contributifs)")
         axis.scatter(cols[dim_i], cols[dim_j], s=22, marker="^", color=NEGATIVE, linewidths=0, label=column_name)
-        texts = [axis.annotate(str(name), (cols.at[name, dim_i], cols.at[name, dim_j]), fontsize=7.5,
+        texts = [axis.annotate((column_labels or {}).get(name, str(name)), (cols.at[name, dim_i], cols.at[name, dim_j]), fontsize=7.5,
                                color=NEGATIVE, fontweight="bold", xytext=(3, -8), textcoords="offset points")
                  for name in cols_lab]
         texts += [axis.annotate(str(name), (rows.at[name, dim_i], rows.at[name, dim_j]), fontsize=6,

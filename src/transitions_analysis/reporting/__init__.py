@@ -245,7 +245,7 @@ def build_report(
                        lexical=lexical)
     html_path = out / HTML_NAME
     html_path.write_text(html, encoding="utf-8")
-    log.info("rapport écrit : %s", html_path)
+    log.debug("rapport écrit : %s", html_path)  # report_inputs logs the final path
     return ReportResult(out, html_path, xlsx, table_paths, fig_paths, nb_results, synth, french_tables)
 
 
@@ -270,7 +270,8 @@ def lexical_figures(lexical: LexicalSynthesis, out_dir: Path, *, formats: Sequen
         figures["lexique_classes"] = plot_class_profiles(lexical.characteristic,
                                                          sizes=pd.Series(lexical.reinert.classes).value_counts(), n=6)
     if lexical.ca is not None:
-        figures["lexique_afc"] = plot_ca_biplot(lexical.ca, n_row_labels=25, column_name="catégories")
+        figures["lexique_afc"] = plot_ca_biplot(lexical.ca, n_row_labels=25, column_name="catégories",
+                                                  column_labels=ROLE_LABELS_FR)
     paths = {}
     for name, fig in figures.items():
         paths[name] = save_figure(fig, name, out_dir, formats=formats)

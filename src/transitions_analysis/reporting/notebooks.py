@@ -43,6 +43,23 @@ def current_python_kernel() -> Iterator[str]:
                 os.environ["JUPYTER_PATH"] = old
 
 
+def ipc_kernel_manager(socket_dir: str | Path) -> type:
+    """A kernel manager class whose kernels talk over local sockets in ``socket_dir`` (IPC)
+    rather than TCP: nothing listens on the network while notebooks run, and ipykernel has no
+    « running over TCP without encryption » warning to print."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    prefix = str(Path(socket_dir) / "k")
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", prefix)
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
 def notebook_paths(notebooks_dir: str | Path = config.NOTEBOOKS_DIR) -> list[Path]:
     """Every numbered notebook source ``NN-*.py`` of ``notebooks_dir``, in order."""
     return sorted(p for p in Path(notebooks_dir).glob("[0-9][0-9]-*.py") if p.is_file())
@@ -77,7 +94,8 @@ def run_notebooks(
     logging.getLogger("traitlets").setLevel(logging.ERROR)  # « alternative text is missing » on every figure
     results = []
     sources = [p for p in notebook_paths(notebooks_dir) if not only or p.stem in only or p.stem[:2] in only]
-    with current_python_kernel() as kernel:
+    with current_python_kernel() as kernel, tempfile.TemporaryDirectory(prefix="ta-ipc-") as sockets:
+        manager = ipc_kernel_manager(sockets)
         for src in sources:
             nb = jupytext.read(src)
             nb.metadata["kernelspec"] = {"name": kernel, "display_name": "Python (transitions-analysis)", "language": "python"}
@@ -92,7 +110,7 @@ def run_notebooks(
             try:
                 pm.execute_notebook(str(ipynb_in), str(ipynb_out), parameters=params, kernel_name=kernel,
                                     cwd=str(Path(notebooks_dir)), progress_bar=False, log_output=False,
-                                    execution_timeout=timeout)
+                                    execution_timeout=timeout, kernel_manager_class=manager)
             except Exception as exc:  # a failed notebook is reported, the others still run
                 status, error = "échec", f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
                 log.error("carnet %s en échec : %s", src.name, error)
