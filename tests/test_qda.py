@@ -107,6 +107,21 @@ def test_export_qdc_then_import_gives_the_codebook_back(tmp_path):
         assert entry.get("color") == code.color
 
 
+def test_import_qdc_refuses_two_codes_with_one_guid(tmp_path, capsys):
+    from transitions_analysis.core.codebook import load_codebook
+
+    path = export_qdc(load_codebook(), tmp_path / "codebook.qdc")
+    root = etree.parse(str(path)).getroot()
+    codes = [el for el in root.iter() if etree.QName(el).localname == "Code"]
+    codes[1].set("guid", codes[0].get("guid"))
+    etree.ElementTree(root).write(str(path), xml_declaration=True, encoding="utf-8")
+    with pytest.raises(QDAError, match="même GUID") as info:
+        import_qdc(path)
+    assert codes[0].get("name") in str(info.value) and codes[1].get("name") in str(info.value)
+    assert main(["import-qdc", str(path), "--out", str(tmp_path / "codebook.yaml")]) == 2
+    assert "même GUID" in capsys.readouterr().err and not (tmp_path / "codebook.yaml").exists()
+
+
 def test_export_qdpx_is_schema_valid_and_selections_land_on_the_evidence(exported, coding_dir):
     root = _qde(exported)
     xmlschema.XMLSchema(str(SCHEMAS / "Project.xsd")).validate(etree.tostring(root).decode("utf-8"))

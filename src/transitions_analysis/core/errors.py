@@ -123,6 +123,12 @@ MSG_REVIEW_MISSING_COLUMN = "colonne « {column} » absente ou vide"
 MSG_REVIEW_BAD_DECISION = "décision illisible {value!r} : écrire « oui » ou « non » (ou laisser vide)"
 MSG_REVIEW_UNKNOWN_CODE = "code inconnu du codebook : {code!r}"
 
+# REFI-QDA exchange (exchange.importer).
+MSG_QDA_DUPLICATE_GUID = (
+    "{where} : deux codes portent le même GUID {guid} (« {first} » et « {second} ») : un codage qui le vise "
+    "serait ambigu ; corrigez le fichier dans l'outil qui l'a écrit (un GUID par code)"
+)
+
 # Output folders and files (core.io.run_folder, core.io.check_out_file).
 MSG_OUT_IS_FILE = "--out désigne un fichier existant : indiquez un dossier (il sera créé ou remplacé en entier)"
 MSG_OUT_IS_DIR = "--out désigne un dossier existant : indiquez un nom de fichier"

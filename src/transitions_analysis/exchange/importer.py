@@ -32,7 +32,7 @@ import pandas as pd
 from lxml import etree
 
 from ..core.codebook import as_codebook
-from ..core.errors import QDAError
+from ..core.errors import MSG_QDA_DUPLICATE_GUID, QDAError
 from ..core.ids import make_respondent_id, make_response_id, make_segment_id
 from ..core.io import read_csv_table
 from ..core.roles import normalise_role
@@ -142,7 +142,10 @@ class _CodeRec:
 
 
 def _walk_codes(container: etree._Element, report: Report, where: str) -> list[_CodeRec]:
+    """Every <Code> under ``container``, depth first. Two codes with one GUID are refused: each
+    coding names its code by GUID, so which one it means could only be guessed."""
     out: list[_CodeRec] = []
+    name_of: dict[str, str] = {}
 
     def walk(el: etree._Element, path: list[str], parent: str | None) -> None:
         for code in _kids(el, "Code"):
@@ -154,6 +157,9 @@ def _walk_codes(container: etree._Element, report: Report, where: str) -> list[_
             if not name:
                 report.add(f"{where} : code {guid} sans nom ; son GUID lui sert de nom")
                 name = guid
+            if guid in name_of:
+                raise QDAError(MSG_QDA_DUPLICATE_GUID.format(where=where, guid=guid, first=name_of[guid], second=name))
+            name_of[guid] = name
             color = code.get("color")
             if color and normalise_color(color) is None:
                 report.add(f"{where} : couleur « {color} » du code « {name} » illisible, ignorée")
