@@ -392,6 +392,15 @@ def test_adjudication_round_trip_through_xlsx(two_coders, tmp_path):
     }  # r5 (disagreement, not adjudicated) and r6 (one coder) are left out
 
 
+def test_disagreements_xlsx_keeps_formula_looking_text_as_text(tmp_path):
+    from openpyxl import load_workbook
+
+    table = pd.DataFrame({"unité": ["r1"], "texte": ['=HYPERLINK("http://x","clic")'], "décision": [""]})
+    path = agree.write_disagreements_xlsx(table, tmp_path / "desaccords.xlsx")
+    cell = load_workbook(path)["désaccords"]["B2"]
+    assert cell.value == '=HYPERLINK("http://x","clic")' and cell.data_type == "s"
+
+
 def test_read_adjudication_rejects_unknown_codes(tmp_path):
     path = tmp_path / "adj.csv"
     path.write_text("unité,décision\nr1,principle.cooperation\nr2,principle.cooperaton\nr3,\n", encoding="utf-8")

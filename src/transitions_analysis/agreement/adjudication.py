@@ -120,6 +120,11 @@ def write_disagreements_xlsx(df: pd.DataFrame, path: str | Path) -> Path:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         df.to_excel(writer, sheet_name="désaccords", index=False)
         guide.to_excel(writer, sheet_name="mode d'emploi", index=False)
+        for written in writer.sheets.values():  # text stays text, even « =... »: never a live formula
+            for row in written.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        cell.data_type = "s"
         sheet = writer.sheets["désaccords"]
         sheet.freeze_panes = "B2"
         for cell in sheet[1]:
