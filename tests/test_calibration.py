@@ -20,13 +20,18 @@ def test_threshold_is_the_lowest_score_whose_added_codes_reach_the_target():
     # sorted by score: hits 1,1,1,0,1,0 -> precision at each cut 1, 1, 1, .75, .8, .67
     scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
     y = np.array([1, 1, 1, 0, 1, 0])
-    cal = calibrate(scores, y, min_precision=0.5, solo_precision=0.8, min_hits=3)
+    cal = calibrate(scores, y, min_precision=0.5, solo_precision=0.8, min_hits=3, prior=0)
     assert cal.target == 0.8 and math.isnan(cal.baseline_precision)  # no rule code: the solo target
     assert cal.threshold == 0.5 and cal.accepted
     assert (cal.added, cal.added_hits) == (5, 4) and cal.added_precision == pytest.approx(0.8)
     # a stricter target stops earlier; fewer hits than asked: no threshold at all
-    assert calibrate(scores, y, solo_precision=0.9, min_hits=3).threshold == 0.7
-    assert calibrate(scores, y, solo_precision=0.9, min_hits=4).threshold == math.inf
+    assert calibrate(scores, y, solo_precision=0.9, min_hits=3, prior=0).threshold == 0.7
+    assert calibrate(scores, y, solo_precision=0.9, min_hits=4, prior=0).threshold == math.inf
+    # by default the measured precision is shrunk towards 1/2 by one pseudo-count each way:
+    # 4 right out of 5 counts as 5/7 (< .8), 3 out of 3 as 4/5; 3 out of 3 is not worth .85
+    assert calibrate(scores, y, min_precision=0.5, solo_precision=0.8, min_hits=3).threshold == 0.7
+    assert calibrate(scores, y, solo_precision=0.85, min_hits=3, prior=0).threshold == 0.7
+    assert calibrate(scores, y, solo_precision=0.85, min_hits=3).threshold == math.inf
 
 
 def test_units_the_rules_code_are_set_aside_and_their_precision_is_the_target():
@@ -90,7 +95,8 @@ def test_the_union_never_costs_the_rules_precision_on_the_calibration_units(rows
         lower = scores[(rules == 0) & (scores < cal.threshold)]
         if len(lower):
             below = (rules == 0) & (scores >= lower.max())
-            assert y[below].mean() < cal.target - 1e-12 or (y[below] == 1).sum() < min_hits
+            hits, n = (y[below] == 1).sum(), below.sum()
+            assert hits / n < cal.target - 1e-12 or (hits + 1) / (n + 2) < cal.target - 1e-12 or hits < min_hits
     else:
         assert cal.added == 0 and cal.reference == cal.ceiling
     assert cal.review_threshold <= cal.threshold

@@ -10,9 +10,12 @@ did not learn from its label):
   least ``min_precision``; where the baseline never gives the code, ``solo_precision`` (and at
   least ``min_precision``);
 - the **threshold** is the lowest score whose added codes (units outside the baseline scoring at
-  or above it) reach the target precision with at least ``min_hits`` true positives. When no
-  score does, the threshold is ``inf``: the coder **abstains** on the code and its scores only
-  feed the review queue;
+  or above it) reach the target precision with at least ``min_hits`` true positives, the
+  precision being counted twice: as measured (``hits / added``) and shrunk towards one half by
+  ``prior`` pseudo-counts (``(hits + prior) / (added + 2 * prior)``), so that 3 right out of 3
+  does not pass for a precision of 1 (held-out, a few lucky top scores are the common way to
+  lose precision). When no score does, the threshold is ``inf``: the coder **abstains** on the
+  code and its scores only feed the review queue;
 - the **review threshold** is the score above which ``review_recall`` of the positives outside the
   baseline lie (never above the threshold): the queue's floor;
 - the **margin** of a score is its distance to where the coder starts coding, in standard
@@ -42,6 +45,8 @@ SOLO_PRECISION = 0.8
 MIN_HITS = 3
 #: Default share of the positives outside the baseline that the review queue keeps.
 REVIEW_RECALL = 0.8
+#: Default pseudo-counts (one right, one wrong each) that shrink a measured precision towards 1/2.
+PRIOR = 1.0
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ def calibrate(
     solo_precision: float = SOLO_PRECISION,
     min_hits: int = MIN_HITS,
     review_recall: float = REVIEW_RECALL,
+    prior: float = PRIOR,
 ) -> Calibration:
     """The :class:`Calibration` of one code from out-of-fold ``scores``, the human labels ``y``
     (0/1) and the ``baseline`` (0/1: the rules give the code), all of one length (module doc)."""
@@ -124,7 +130,9 @@ def calibrate(
         cum_hits = np.cumsum(t_sorted)
         n = np.arange(1, len(s_sorted) + 1)
         last_of_tie = np.append(s_sorted[1:] != s_sorted[:-1], True)  # a threshold keeps every equal score
-        ok = last_of_tie & (cum_hits >= min_hits) & (cum_hits >= (target - 1e-12) * n)
+        shrunk = (cum_hits + prior) / (n + 2 * prior)
+        ok = (last_of_tie & (cum_hits >= min_hits) & (cum_hits >= (target - 1e-12) * n)
+              & (shrunk >= target - 1e-12))
         if ok.any():
             i = int(np.flatnonzero(ok)[-1])
             threshold, added, hits = float(s_sorted[i]), int(n[i]), int(cum_hits[i])

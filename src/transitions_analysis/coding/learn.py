@@ -42,8 +42,8 @@ from ..core import schema
 from ..core.errors import InputError
 from ..core.io import refuse_raw
 from ..core.text import fold_case
-from .calibration import (MIN_HITS, MIN_PRECISION, REVIEW_RECALL, SOLO_PRECISION, Calibration, calibrate, margins,
-                          precision_target)
+from .calibration import (MIN_HITS, MIN_PRECISION, PRIOR, REVIEW_RECALL, SOLO_PRECISION, Calibration, calibrate,
+                          margins, precision_target)
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,9 @@ class ThresholdedOneVsRest(ClassifierMixin, BaseEstimator):
     policy : ``"f1"`` (the threshold maximising out-of-fold F1) or ``"keep_precision"`` (the
         lowest threshold whose codes added beyond ``baseline`` keep its precision, see
         :mod:`transitions_analysis.coding.calibration`; ``inf`` = abstains on the label).
-    min_precision, solo_precision, min_hits, review_recall : the ``keep_precision`` policy's
-        floor, target without baseline codes, fewest added true positives, and review share.
+    min_precision, solo_precision, min_hits, review_recall, prior : the ``keep_precision``
+        policy's floor, target without baseline codes, fewest added true positives, review share
+        and pseudo-counts shrinking the measured precision.
     random_state : seeds the fold shuffling.
 
     ``y`` is a multilabel indicator matrix (n_samples, n_labels), or a 1-D binary target (then
@@ -91,7 +92,7 @@ class ThresholdedOneVsRest(ClassifierMixin, BaseEstimator):
 
     def __init__(self, estimator=None, *, cv: int = 3, policy: str = "f1", min_precision: float = MIN_PRECISION,
                  solo_precision: float = SOLO_PRECISION, min_hits: int = MIN_HITS,
-                 review_recall: float = REVIEW_RECALL, random_state=None):
+                 review_recall: float = REVIEW_RECALL, prior: float = PRIOR, random_state=None):
         self.estimator = estimator
         self.cv = cv
         self.policy = policy
@@ -99,6 +100,7 @@ class ThresholdedOneVsRest(ClassifierMixin, BaseEstimator):
         self.solo_precision = solo_precision
         self.min_hits = min_hits
         self.review_recall = review_recall
+        self.prior = prior
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -180,7 +182,7 @@ class ThresholdedOneVsRest(ClassifierMixin, BaseEstimator):
 
     def _policy_params(self) -> dict:
         return {"min_precision": self.min_precision, "solo_precision": self.solo_precision, "min_hits": self.min_hits,
-                "review_recall": self.review_recall}
+                "review_recall": self.review_recall, "prior": self.prior}
 
     def _set_calibration(self, j: int, cal: Calibration) -> None:
         self.thresholds_[j] = cal.threshold
@@ -239,7 +241,7 @@ class LearningCoder(BaseEstimator):
     policy : ``"keep_precision"`` (default: a code is given only where it keeps the precision of
         the ``baseline`` passed to ``fit``, the rules; see :mod:`.calibration`) or ``"f1"`` (the
         learner alone, thresholds maximising out-of-fold F1: for benchmarks without rules).
-    min_precision, solo_precision, min_hits, review_recall : the ``keep_precision`` policy.
+    min_precision, solo_precision, min_hits, review_recall, prior : the ``keep_precision`` policy.
     random_state : seeds every fold shuffling.
 
     Fitted attributes: ``codes_`` (learnt codes, in order), ``skipped_codes_``,
@@ -263,6 +265,7 @@ class LearningCoder(BaseEstimator):
         solo_precision: float = SOLO_PRECISION,
         min_hits: int = MIN_HITS,
         review_recall: float = REVIEW_RECALL,
+        prior: float = PRIOR,
         random_state=None,
     ):
         self.codes = codes
@@ -277,6 +280,7 @@ class LearningCoder(BaseEstimator):
         self.solo_precision = solo_precision
         self.min_hits = min_hits
         self.review_recall = review_recall
+        self.prior = prior
         self.random_state = random_state
 
     def _make_vectorizer(self) -> FeatureUnion:
@@ -329,7 +333,7 @@ class LearningCoder(BaseEstimator):
         base = LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000)
         self.classifier_ = ThresholdedOneVsRest(
             base, cv=self.cv, policy=self.policy, min_precision=self.min_precision, solo_precision=self.solo_precision,
-            min_hits=self.min_hits, review_recall=self.review_recall, random_state=self.random_state)
+            min_hits=self.min_hits, review_recall=self.review_recall, prior=self.prior, random_state=self.random_state)
         self.classifier_.fit(X, Y[:, keep], baseline=B[:, keep])
         self.thresholds_ = dict(zip(self.codes_, self.classifier_.thresholds_.tolist()))
         self.calibration_ = ({c: cal.as_dict() for c, cal in zip(self.codes_, self.classifier_.calibrations())}

@@ -65,7 +65,7 @@ from ..core.errors import (
     InputError,
 )
 from ..core.io import refuse_raw
-from .calibration import MIN_HITS, MIN_PRECISION, REVIEW_RECALL, SOLO_PRECISION, Calibration, calibrate
+from .calibration import MIN_HITS, MIN_PRECISION, PRIOR, REVIEW_RECALL, SOLO_PRECISION, Calibration, calibrate
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +240,7 @@ class SemanticCoder(BaseEstimator):
     solo_precision : precision target of a code the baseline never gives.
     min_hits : fewest true positives among the added codes for a threshold to count.
     review_recall : share of the positives outside the baseline the review threshold keeps.
+    prior : pseudo-counts shrinking the measured precision of the added codes towards one half.
     n_evidence : closest words kept as evidence.
     random_state : seeds the folds of the out-of-fold scores.
 
@@ -264,6 +265,7 @@ class SemanticCoder(BaseEstimator):
         solo_precision: float = SOLO_PRECISION,
         min_hits: int = MIN_HITS,
         review_recall: float = REVIEW_RECALL,
+        prior: float = PRIOR,
         n_evidence: int = 3,
         random_state=None,
     ):
@@ -277,6 +279,7 @@ class SemanticCoder(BaseEstimator):
         self.solo_precision = solo_precision
         self.min_hits = min_hits
         self.review_recall = review_recall
+        self.prior = prior
         self.n_evidence = n_evidence
         self.random_state = random_state
 
@@ -432,7 +435,7 @@ class SemanticCoder(BaseEstimator):
         for j, code in enumerate(codes):
             cal = calibrate(scores[:, j], Y[:, j], B[:, j], min_precision=self.min_precision,
                             solo_precision=self.solo_precision, min_hits=self.min_hits,
-                            review_recall=self.review_recall)
+                            review_recall=self.review_recall, prior=self.prior)
             self._set_calibration(code, cal)
         self.codebook_hash_ = codebook.hash
         self.vectors_ = _vectors_id(vocab, self.model)
