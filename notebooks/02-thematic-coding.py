@@ -90,8 +90,8 @@ if learnt.get("calibration"):
 # ## 1. La boucle de relecture
 #
 # Les suggestions de la machine au-dessus du seuil calibré de leur code sont des codes ; les
-# autres (sous le seuil du codeur sémantique, motifs sous une négation) forment la **file de
-# relecture**, la moins sûre d'abord (la plus proche du seuil). La boucle :
+# autres (sous le seuil du codeur appris ou sémantique, codes où il s'abstient, motifs sous une
+# négation) forment la **file de relecture**, la plus proche de devenir un code d'abord. La boucle :
 #
 # 1. `transitions-analysis review-export DOSSIER --out revue.xlsx` (ou `ta.review_export`) ;
 # 2. dans le classeur, écrire « oui » ou « non » dans la colonne « décision » ;
