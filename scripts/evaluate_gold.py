@@ -157,6 +157,12 @@ def main(argv=None) -> int:
                 kept.append(f"{code} {r['precision']:.2f}->{c['precision']:.2f}"
                             + ("" if c["precision"] >= r["precision"] - 1e-9 else " (BAISSE)"))
         print("\nPrécision, règles -> combinaison (hors pli) : " + " ; ".join(kept))
+    if schema.RULE_CODER in codings:
+        rules = scores[scores["coder"] == schema.RULE_CODER].set_index("code")
+        missed = (rules["support"] - rules["true_positives"]).astype(int)
+        print("\nRéponses positives que les règles manquent (le plus qu'un codeur ajouté puisse gagner ; les 4/5 "
+              "sont dans chaque pli d'apprentissage) : " + " ; ".join(f"{c} {missed[c]}/{int(rules.loc[c, 'support'])}"
+                                                      for c in missed.index if rules.loc[c, "support"]))
     if args.by_stratum and len(gold.strata):
         for stratum, ids in gold.strata.groupby(gold.strata).groups.items():
             part = score_codings(codings, gold.labels.loc[list(ids)], codes=CODES)
