@@ -218,7 +218,8 @@ def evaluate_split(
     estimator: LearningCoder | None = None,
 ) -> pd.DataFrame:
     """Per-code scores of each coder on the held-out test part (the learnt coder trained on the
-    training part with the rules' codes there as its baseline, as the pipeline trains it).
+    training part with the rules' codes there as its baseline and, by default, the pipeline's
+    ``config.MIN_HUMAN_POSITIVES``: as the pipeline trains it).
 
     Returns columns ``coder`` (``rules``, ``model``, ``combined``, ``human:<A>_vs_<B>``),
     ``code`` (plus ``__micro__``/``__macro__``), ``precision``, ``recall``, ``f1``, ``support``,
@@ -232,7 +233,9 @@ def evaluate_split(
     train_coded = code_responses(train_responses, nlp=nlp, codebook=codebook, cache_dir=None, progress=False)
     rules_train = response_labels(train_coded.codings[train_coded.codings["source"] == schema.SOURCE_RULE],
                                   list(train_ids), list(codes))
-    model = (estimator if estimator is not None else LearningCoder(random_state=random_state)).set_params(codes=list(codes))
+    if estimator is None:  # as the pipeline trains it: a code needs as many positive answers as in `code`
+        estimator = LearningCoder(min_positives=config.MIN_HUMAN_POSITIVES, random_state=random_state)
+    model = estimator.set_params(codes=list(codes))
     _fit(model, by_id.loc[train_ids, "text"].astype(str).tolist(), labels.loc[train_ids], rules_train)
 
     test_responses = by_id.loc[test_ids].reset_index()[list(schema.RESPONSES)]
