@@ -140,9 +140,12 @@ cv_scores
 if enough:
     curve = evaluation.learning_curve(texts, labels, baseline=rules_on_coded, train_sizes=(0.25, 0.5, 0.75, 1.0),
                                       n_splits=N_SPLITS, random_state=RANDOM_STATE)
+    alone = evaluation.learning_curve(texts, labels, estimator=coding.LearningCoder(policy="f1"),
+                                      train_sizes=(0.25, 0.5, 0.75, 1.0), n_splits=N_SPLITS, random_state=RANDOM_STATE)
+    curve["alone_f1"] = alone["micro_f1"].to_numpy()  # the learner without the rules' floor: what it has learnt
     display(curve.round(2))
     fig, ax = plt.subplots(figsize=(4.5, 3))
-    ax.plot(curve["n_train"], curve["micro_f1"], marker="o", label="codeur appris seul, F1 micro")
+    ax.plot(curve["n_train"], curve["alone_f1"], marker="o", label="codeur appris seul (seuils au meilleur F1)")
     ax.plot(curve["n_train"], curve["combined_f1"], marker="s", label="règles + codeur appris, F1 micro")
     ax.plot(curve["n_train"], curve["rules_f1"], linestyle="--", color="grey", label="règles seules, F1 micro")
     ax.set_xlabel("réponses d'entraînement (moyenne par pli)")
@@ -154,9 +157,10 @@ if enough:
 
 # %% [markdown]
 # Si la courbe monte encore à droite, coder davantage de réponses à la main améliorera le modèle ;
-# si elle est plate, c'est le codebook (ou l'accord entre codeurs) qui limite. Tant que le codeur
-# appris ne fait pas mieux que les règles sur un code, il s'y abstient : la combinaison reste
-# alors sur la ligne des règles, sans perdre de précision.
+# si elle est plate, c'est le codebook (ou l'accord entre codeurs) qui limite. La courbe « seul »
+# montre ce que le modèle apprend, seuils au meilleur F1 ; celle de la combinaison, ce que `code`
+# en garde : tant que ce qu'il ajouterait aux règles sur un code est moins précis que les règles,
+# il s'y abstient, et la combinaison reste sur la ligne des règles, sans perdre de précision.
 
 # %% [markdown]
 # ## 3. Règles, modèle, combinaison : sur une partie tenue à l'écart
@@ -180,6 +184,7 @@ if enough:
 
 # %%
 if enough:
-    model = coding.LearningCoder(codes=codes, random_state=RANDOM_STATE).fit(texts, labels, baseline=rules_on_coded)
+    model = coding.LearningCoder(codes=codes, min_positives=config.MIN_HUMAN_POSITIVES, random_state=RANDOM_STATE)
+    model.fit(texts, labels, baseline=rules_on_coded)
     coding.save_model(model, model_out)
     display(pd.Series(model.thresholds_, name="seuil de décision (hors pli ; inf = s'abstient)").to_frame())
