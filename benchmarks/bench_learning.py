@@ -71,7 +71,8 @@ def main(argv=None) -> int:
         for rep in range(args.repeats):
             train = np.sort(rng.choice(len(X), size=size, replace=False))
             test = np.setdiff1d(np.arange(len(X)), train)
-            model = LearningCoder(codes=codes, min_positives=3, random_state=args.random_state + rep)
+            # the learner alone (no rules for this codebook): thresholds maximising out-of-fold F1, as measured
+            model = LearningCoder(codes=codes, min_positives=3, policy="f1", cv=3, random_state=args.random_state + rep)
             model.fit(X[train], labels.iloc[train])
             pred = np.zeros((len(test), len(codes)), dtype=int)
             learnt = [codes.index(c) for c in model.codes_]

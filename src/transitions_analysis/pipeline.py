@@ -123,6 +123,7 @@ def default_model(
     random_state: int | None = None,
     min_units: int = config.MIN_HUMAN_UNITS,
     min_positives: int = config.MIN_HUMAN_POSITIVES,
+    codebook: Any = None,
 ) -> tuple[LearningCoder | None, pd.DataFrame | None, dict[str, Any]]:
     """The learnt model used without ``--model``: one trained on the human coding of THESE answers.
 
@@ -154,8 +155,9 @@ def default_model(
     positives = human_labels(applies, codes=present).sum() if present else pd.Series(dtype=int)
     codes = [c for c in present if int(positives.get(c, 0)) >= min_positives]
     info["skipped_codes"] = {c: int(positives.get(c, 0)) for c in present if c not in codes}
-    model = train_from_human_coding(responses, applies, codes=codes, random_state=random_state,
-                                    cache_dir=cache_dir) if codes else None
+    model = train_from_human_coding(responses, applies, codes=codes, random_state=random_state, cache_dir=cache_dir,
+                                    baseline=_rule_labels(responses, applies, codes, codebook=codebook,
+                                                          cache_dir=cache_dir)) if codes else None
     if model is None:
         info["reason"] = f"aucun code n'a {min_positives} réponses codées à la main ou plus"
         log.info("%s : %s ; codage par les règles seulement", path.name, info["reason"])
@@ -164,6 +166,19 @@ def default_model(
     log.info("modèle appris sur %d réponses codées à la main de ces données (%s), codes : %s",
              n_units, path.name, ", ".join(model.codes_))
     return model, applies, info
+
+
+def _rule_labels(responses: pd.DataFrame, human: pd.DataFrame, codes: Sequence[str], *, codebook: Any,
+                 cache_dir: str | Path | None) -> pd.DataFrame:
+    """0/1 table (human-coded answers x ``codes``): what the rules give on the answers people
+    coded, the baseline whose precision the learnt coder must keep (:mod:`.coding.calibration`)."""
+    from .evaluation import response_labels
+
+    ids = list(dict.fromkeys(human["response_id"].astype(str)))
+    subset = responses[responses["response_id"].astype(str).isin(set(ids))].reset_index(drop=True)
+    coded = code_responses(subset, codebook=codebook, cache_dir=cache_dir, progress=False)
+    rules = coded.codings[coded.codings["source"] == schema.SOURCE_RULE]
+    return response_labels(rules, ids, codes)
 
 
 def code_inputs(
@@ -209,7 +224,7 @@ def code_inputs(
                       "training_units": int(getattr(model, "n_training_units_", 0))}
     elif use_model:
         model, human, model_info = default_model(ingested.responses, human_codings_path=human_codings,
-                                                 cache_dir=cache_dir)
+                                                 cache_dir=cache_dir, codebook=codebook)
     if human is None and human_codings is not None:
         human = read_human_codings(human_codings)
         if "response_id" in human.columns:

@@ -3,8 +3,11 @@ and the review table of machine suggestions.
 
 Policy:
 
-- rule and model codings are concatenated, each keeping its ``source`` (``rule``/``model``) and
-  score;
+- rule and machine codings (learnt ``model``, ``semantic``) are concatenated, each keeping its
+  ``source`` and score. A machine coding exists only above its code's calibrated threshold,
+  where the codes the coder adds beyond the rules kept the rules' precision on the human coding
+  it was calibrated on (:mod:`.calibration`); below it, or where the coder abstains, its scores
+  are suggestions for the review queue (:func:`suggestions_table`, :func:`review_table`);
 - human codings win. A response that a human coded (``human_seen``: every response with a human
   row, including a row with an empty code, « seen, no code ») keeps only the human codings: the
   machine's suggestions on it are dropped, since a person already decided. Without
@@ -52,17 +55,24 @@ def combine_codings(
     return codings_table(pd.concat([machine[keep], human], ignore_index=True))
 
 
-def suggestions_table(rows: dict[str, list] | pd.DataFrame, *, human_seen: Iterable[str] = ()) -> pd.DataFrame:
+def suggestions_table(rows: dict[str, list] | pd.DataFrame, *, human_seen: Iterable[str] = (),
+                      coded: pd.DataFrame | None = None) -> pd.DataFrame:
     """The review queue's machine suggestions (schema.SUGGESTIONS) from rows, without the
-    responses a human already coded, sorted least certain first (smallest ``|margin|``)."""
+    responses a human already coded nor the (response, code) pairs already coded in ``coded``
+    (a codings table: a non-negated coding of any source settles the question), sorted least
+    certain first: the closest to becoming a code (largest ``margin``)."""
     df = pd.DataFrame(rows) if not isinstance(rows, pd.DataFrame) else rows.copy()
     if df.empty:
         return schema.empty(schema.Suggestions)
     df = df[~df["response_id"].isin(set(human_seen))]
+    if coded is not None and len(coded) and len(df):
+        settled = coded[~schema.parse_bool(coded["negated"])]
+        pairs = set(zip(settled["response_id"].astype(str), settled["code"].astype(str)))
+        df = df[[(str(r), str(c)) not in pairs for r, c in zip(df["response_id"], df["code"])]]
     df = schema.validate(df[list(schema.SUGGESTIONS)], schema.Suggestions)
-    order = df.assign(_abs=df["margin"].abs()).sort_values(["_abs", "response_id", "segment_id", "code", "source"],
-                                                           kind="stable")
-    return order.drop(columns="_abs").reset_index(drop=True)
+    order = df.assign(_m=-df["margin"]).sort_values(["_m", "response_id", "segment_id", "code", "source"],
+                                                    kind="stable")
+    return order.drop(columns="_m").reset_index(drop=True)
 
 
 #: Columns of :func:`review_table`.
@@ -82,13 +92,15 @@ def review_table(
     Machine suggestions above their code's calibrated threshold are codes (in ``codings``); the
     queue holds the rest, on responses no human coded:
 
-    - the ``suggestions`` (schema.SUGGESTIONS) of a machine coder below its threshold;
+    - the ``suggestions`` (schema.SUGGESTIONS) of a machine coder below its threshold, or of a
+      code on which it abstains (no threshold kept the rules' precision);
     - the rule matches under a negation (« pas de coopération »): coded and flagged, a person
       decides (margin 0).
 
-    Columns (:data:`REVIEW_COLUMNS`): ``certainty`` is the margin over the code's threshold, in
-    standard deviations of that code's scores (negative below the threshold); rows are sorted by
-    its absolute value, the closest to the threshold (the least certain) first. ``evidence`` is
+    Columns (:data:`REVIEW_COLUMNS`): ``certainty`` is the margin over where the coder starts
+    coding (the code's threshold, or the highest calibration score where it abstains, see
+    :mod:`.calibration`), in standard deviations of that code's scores (negative below); rows are
+    sorted by it, the closest to becoming a code (the least certain) first. ``evidence`` is
     the matched text or the closest words, ``segment`` the segment's text, ``text`` the whole
     answer (when ``responses`` is given), ``decision`` is empty for the reviewer (oui / non).
     """
@@ -123,8 +135,8 @@ def review_table(
     table["text"] = table["response_id"].map(texts).fillna("") if texts is not None else ""
     table["segment"] = [_segment_text(sid, texts) for sid in table["segment_id"]]
     table["decision"] = ""
-    table = table.assign(_abs=table["certainty"].abs()).sort_values(
-        ["_abs", "response_id", "segment_id", "code", "source"], kind="stable")
+    table = table.assign(_m=-table["certainty"]).sort_values(
+        ["_m", "response_id", "segment_id", "code", "source"], kind="stable")
     return table[list(REVIEW_COLUMNS)].reset_index(drop=True)
 
 

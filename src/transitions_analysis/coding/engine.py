@@ -237,6 +237,8 @@ def code_responses(
     model_codings = None
     if model is not None:
         model_codings = schema.validate(model.predict_codings(segments), schema.Codings, table="codings (modèle)")
+        if hasattr(model, "predict_suggestions"):  # below its thresholds: to the review queue
+            queue_rows = pd.concat([pd.DataFrame(queue_rows), model.predict_suggestions(segments)], ignore_index=True)
     if semantic_codings is not None:
         model_codings = semantic_codings if model_codings is None else pd.concat([model_codings, semantic_codings],
                                                                                  ignore_index=True)
@@ -252,7 +254,7 @@ def code_responses(
     codings = combine_codings(pd.concat([rule_codings, exp_codings], ignore_index=True), model_codings, human,
                               human_seen=seen)
     suggestions = suggestions_table(queue_rows, human_seen=set(codings.loc[codings["source"] == SOURCE_HUMAN, "response_id"])
-                                    | (seen or set()))
+                                    | (seen or set()), coded=codings)
 
     import spacy
 
@@ -298,6 +300,7 @@ def _describe_semantic(semantic) -> dict | None:
         "vectors": semantic.vectors_,
         "codebook_hash": semantic.codebook_hash_,
         "thresholds": {c: (round(float(v), 4) if v != float("inf") else None) for c, v in semantic.thresholds_.items()},
+        "calibration": dict(getattr(semantic, "calibration_", {})),
         "training_units": int(semantic.n_training_units_),
     }
 
@@ -309,7 +312,9 @@ def _describe_model(model) -> dict | None:
     return {
         "type": type(model).__name__,
         "codes": list(getattr(model, "codes_", [])),
-        "thresholds": {k: round(float(v), 4) for k, v in getattr(model, "thresholds_", {}).items()},
+        "thresholds": {k: (round(float(v), 4) if v != float("inf") else None)
+                       for k, v in getattr(model, "thresholds_", {}).items()},
+        "calibration": dict(getattr(model, "calibration_", {})),
         "training_units": int(getattr(model, "n_training_units_", 0)),
         "random_state": getattr(model, "random_state", None),
     }

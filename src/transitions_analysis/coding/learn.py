@@ -5,10 +5,15 @@ Two estimators, both following scikit-learn's conventions (``__init__`` stores p
 randomness only through ``random_state``):
 
 - :class:`ThresholdedOneVsRest` - one binary classifier per code on a numeric feature matrix,
-  each with its decision threshold chosen by cross-validation (out-of-fold F1).
+  each with its decision threshold chosen on out-of-fold probabilities: either to keep the
+  precision of a baseline coder (``policy="keep_precision"``, :mod:`.calibration`: the codes it
+  adds beyond the baseline must be at least as precise as the baseline, else it abstains) or to
+  maximise F1 (``policy="f1"``, the learner alone, for benchmarks).
 - :class:`LearningCoder` - French text in, codes out: TF-IDF on words and on character n-grams
   (accent- and case-folded, so « coopérer / coopération / coopérons » share features even where
-  a lemmatiser fails) feeding a :class:`ThresholdedOneVsRest` of logistic regressions.
+  a lemmatiser fails) feeding a :class:`ThresholdedOneVsRest` of logistic regressions. By default
+  it keeps the rules' precision: ``fit(texts, y, baseline=rules)``; what it would code below its
+  threshold goes to the review queue (:meth:`LearningCoder.predict_suggestions`).
 
 Models are saved with skops (:func:`save_model`) and loaded by :func:`load_model`, which refuses
 any type a model of this module does not need (a ``.skops`` file from elsewhere is untrusted).
@@ -17,6 +22,7 @@ any type a model of this module does not need (a ``.skops`` file from elsewhere 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +42,8 @@ from ..core import schema
 from ..core.errors import InputError
 from ..core.io import refuse_raw
 from ..core.text import fold_case
+from .calibration import (MIN_HITS, MIN_PRECISION, PRIOR, REVIEW_RECALL, SOLO_PRECISION, Calibration, calibrate,
+                          margins, precision_target)
 
 log = logging.getLogger(__name__)
 
@@ -50,27 +58,49 @@ def _best_threshold(y_true: np.ndarray, proba: np.ndarray) -> float:
     return float(THRESHOLD_GRID[best[np.argmin(np.abs(THRESHOLD_GRID[best] - 0.5))]])
 
 
+POLICIES = ("keep_precision", "f1")
+
+
 class ThresholdedOneVsRest(ClassifierMixin, BaseEstimator):
-    """One binary classifier per label, each with a threshold chosen by cross-validation.
+    """One binary classifier per label, each with a threshold chosen on out-of-fold probabilities.
 
     Parameters
     ----------
     estimator : a classifier with ``predict_proba`` (default: balanced logistic regression).
-    cv : folds used to choose each label's threshold from out-of-fold probabilities; a label
-        with fewer than ``cv`` positives (or negatives) keeps the threshold 0.5.
+    cv : folds of the out-of-fold probabilities each label's threshold is chosen on; a label
+        with fewer than ``cv`` positives (or negatives) keeps 0.5 (``f1``) or abstains
+        (``keep_precision``).
+    policy : ``"f1"`` (the threshold maximising out-of-fold F1) or ``"keep_precision"`` (the
+        lowest threshold whose codes added beyond ``baseline`` keep its precision, see
+        :mod:`transitions_analysis.coding.calibration`; ``inf`` = abstains on the label).
+    min_precision, solo_precision, min_hits, review_recall, prior : the ``keep_precision``
+        policy's floor, target without baseline codes, fewest added true positives, review share
+        and pseudo-counts shrinking the measured precision.
     random_state : seeds the fold shuffling.
 
     ``y`` is a multilabel indicator matrix (n_samples, n_labels), or a 1-D binary target (then
-    the estimator behaves as an ordinary binary classifier with ``classes_``).
+    the estimator behaves as an ordinary binary classifier with ``classes_``). ``fit`` takes an
+    optional ``baseline`` of the same shape: 1 where another coder (the rules) gives the label.
 
     Fitted attributes: ``estimators_`` (one per label; ``None`` for a label that is constant in
     the training data), ``constant_`` (the constant probability of such labels, else NaN),
-    ``thresholds_`` (array), ``n_features_in_``, and ``classes_`` for a 1-D target.
+    ``thresholds_`` (array; ``inf`` where it abstains), ``precision_targets_``,
+    ``baseline_precision_``, ``added_``, ``added_hits_``, ``review_thresholds_``, ``ceilings_``, ``scales_``
+    (arrays: the calibration of each label, NaN / 0 with ``policy="f1"``), ``n_features_in_``,
+    and ``classes_`` for a 1-D target.
     """
 
-    def __init__(self, estimator=None, *, cv: int = 3, random_state=None):
+    def __init__(self, estimator=None, *, cv: int = 3, policy: str = "f1", min_precision: float = MIN_PRECISION,
+                 solo_precision: float = SOLO_PRECISION, min_hits: int = MIN_HITS,
+                 review_recall: float = REVIEW_RECALL, prior: float = PRIOR, random_state=None):
         self.estimator = estimator
         self.cv = cv
+        self.policy = policy
+        self.min_precision = min_precision
+        self.solo_precision = solo_precision
+        self.min_hits = min_hits
+        self.review_recall = review_recall
+        self.prior = prior
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -86,8 +116,10 @@ class ThresholdedOneVsRest(ClassifierMixin, BaseEstimator):
             return self.estimator
         return LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
 
-    def fit(self, X, y):
-        """Fit one classifier per column of ``y``; returns ``self``."""
+    def fit(self, X, y, baseline=None):
+        """Fit one classifier per column of ``y`` and choose its threshold; returns ``self``."""
+        if self.policy not in POLICIES:
+            raise ValueError(f"policy doit être l'un de {POLICIES} (reçu : {self.policy!r})")
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), multi_output=True)
         y = np.asarray(y)
         if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and not np.isin(y, (0, 1)).all()):
@@ -109,24 +141,67 @@ class ThresholdedOneVsRest(ClassifierMixin, BaseEstimator):
             Y = y.astype(int)
             self._binary_target = False
         n_labels = Y.shape[1]
+        B = np.zeros_like(Y) if baseline is None else np.asarray(baseline, dtype=int).reshape(Y.shape[0], -1)
+        if B.shape != Y.shape:
+            raise ValueError(f"baseline de forme {B.shape}, attendu {Y.shape}")
         self.estimators_ = []
         self.constant_ = np.full(n_labels, np.nan)
         self.thresholds_ = np.full(n_labels, 0.5)
+        keep = self.policy == "keep_precision"
+        for name in ("precision_targets_", "baseline_precision_", "review_thresholds_", "ceilings_", "scales_"):
+            setattr(self, name, np.full(n_labels, np.nan))
+        self.added_ = np.zeros(n_labels, dtype=int)
+        self.added_hits_ = np.zeros(n_labels, dtype=int)
         for j in range(n_labels):
             yj = Y[:, j]
             positives = int(yj.sum())
             if positives in (0, len(yj)):
                 self.estimators_.append(None)
                 self.constant_[j] = float(positives > 0)
+                if keep:
+                    self._set_calibration(j, calibrate(np.full(len(yj), float(positives > 0)), yj, B[:, j],
+                                                       **self._policy_params()))
                 continue
+            oof = None
             if min(positives, len(yj) - positives) >= self.cv >= 2:
                 folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
                 oof = cross_val_predict(
                     clone(self._base_estimator()), X, yj, cv=folds, method="predict_proba"
                 )[:, 1]
+            if keep:
+                if oof is None:  # too few examples to measure what its codes are worth: abstains, no queue
+                    target, own = precision_target(yj, B[:, j], min_precision=self.min_precision,
+                                                   solo_precision=self.solo_precision)
+                    self._set_calibration(j, Calibration(math.inf, target, own, 0, 0, math.inf, math.inf, 1.0))
+                else:
+                    self._set_calibration(j, calibrate(oof, yj, B[:, j], **self._policy_params()))
+            elif oof is not None:
                 self.thresholds_[j] = _best_threshold(yj, oof)
             self.estimators_.append(clone(self._base_estimator()).fit(X, yj))
         return self
+
+    def _policy_params(self) -> dict:
+        return {"min_precision": self.min_precision, "solo_precision": self.solo_precision, "min_hits": self.min_hits,
+                "review_recall": self.review_recall, "prior": self.prior}
+
+    def _set_calibration(self, j: int, cal: Calibration) -> None:
+        self.thresholds_[j] = cal.threshold
+        self.precision_targets_[j] = cal.target
+        self.baseline_precision_[j] = cal.baseline_precision
+        self.added_[j] = cal.added
+        self.added_hits_[j] = cal.added_hits
+        self.review_thresholds_[j] = cal.review_threshold
+        self.ceilings_[j] = cal.ceiling
+        self.scales_[j] = cal.scale
+
+    def calibrations(self) -> list[Calibration]:
+        """Each label's :class:`~transitions_analysis.coding.calibration.Calibration`
+        (``policy="keep_precision"``)."""
+        check_is_fitted(self, "estimators_")
+        return [Calibration(float(t), float(p), float(b), int(a), int(h), float(r), float(c), float(s))
+                for t, p, b, a, h, r, c, s in zip(self.thresholds_, self.precision_targets_, self.baseline_precision_,
+                                                  self.added_, self.added_hits_, self.review_thresholds_, self.ceilings_,
+                                                  self.scales_)]
 
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities of presence: (n_samples, n_labels); (n_samples, 2) for a 1-D target."""
@@ -161,12 +236,17 @@ class LearningCoder(BaseEstimator):
     word_ngrams, char_ngrams : n-gram ranges of the word and character TF-IDF features.
     min_df : minimum document frequency of a feature.
     C : inverse regularisation of each code's logistic regression.
-    cv : folds used to choose each code's threshold.
+    cv : folds of the out-of-fold probabilities each code's threshold is calibrated on.
     min_positives : a code with fewer positive units is not learnt (listed in ``skipped_codes_``).
+    policy : ``"keep_precision"`` (default: a code is given only where it keeps the precision of
+        the ``baseline`` passed to ``fit``, the rules; see :mod:`.calibration`) or ``"f1"`` (the
+        learner alone, thresholds maximising out-of-fold F1: for benchmarks without rules).
+    min_precision, solo_precision, min_hits, review_recall, prior : the ``keep_precision`` policy.
     random_state : seeds every fold shuffling.
 
     Fitted attributes: ``codes_`` (learnt codes, in order), ``skipped_codes_``,
-    ``vectorizer_``, ``classifier_``, ``thresholds_`` (dict code -> threshold),
+    ``vectorizer_``, ``classifier_``, ``thresholds_`` (dict code -> threshold, ``inf`` where it
+    abstains), ``calibration_`` (dict code -> what the calibration measured, JSON-able),
     ``n_training_units_``.
     """
 
@@ -178,8 +258,14 @@ class LearningCoder(BaseEstimator):
         char_ngrams: tuple[int, int] = (3, 5),
         min_df: int = 2,
         C: float = 4.0,
-        cv: int = 3,
+        cv: int = 5,
         min_positives: int = 5,
+        policy: str = "keep_precision",
+        min_precision: float = MIN_PRECISION,
+        solo_precision: float = SOLO_PRECISION,
+        min_hits: int = MIN_HITS,
+        review_recall: float = REVIEW_RECALL,
+        prior: float = PRIOR,
         random_state=None,
     ):
         self.codes = codes
@@ -189,6 +275,12 @@ class LearningCoder(BaseEstimator):
         self.C = C
         self.cv = cv
         self.min_positives = min_positives
+        self.policy = policy
+        self.min_precision = min_precision
+        self.solo_precision = solo_precision
+        self.min_hits = min_hits
+        self.review_recall = review_recall
+        self.prior = prior
         self.random_state = random_state
 
     def _make_vectorizer(self) -> FeatureUnion:
@@ -200,9 +292,11 @@ class LearningCoder(BaseEstimator):
             ]
         )
 
-    def fit(self, texts: Iterable[str], y):
+    def fit(self, texts: Iterable[str], y, baseline=None):
         """Learn from ``texts`` and ``y`` (DataFrame of 0/1 with code columns, or an array whose
-        columns are ``codes``); returns ``self``."""
+        columns are ``codes``); ``baseline``: the same shape (a DataFrame's missing code columns
+        are 0), 1 where the rules already give the code: the codes this coder adds elsewhere must
+        keep the rules' precision on these texts. Returns ``self``."""
         texts = [str(t) for t in texts]
         if isinstance(y, pd.DataFrame):
             codes = list(self.codes) if self.codes is not None else [str(c) for c in y.columns]
@@ -216,6 +310,14 @@ class LearningCoder(BaseEstimator):
             codes = list(self.codes)
         if len(texts) != Y.shape[0]:
             raise ValueError(f"{len(texts)} textes mais {Y.shape[0]} lignes de codage")
+        if baseline is None:
+            B = np.zeros_like(Y)
+        elif isinstance(baseline, pd.DataFrame):
+            B = baseline.reindex(columns=codes, fill_value=0).to_numpy(dtype=int)
+        else:
+            B = np.asarray(baseline, dtype=int)
+        if B.shape != Y.shape:
+            raise ValueError(f"codes de référence (baseline) de forme {B.shape}, attendu {Y.shape}")
         support = Y.sum(axis=0)
         keep = support >= self.min_positives
         self.codes_ = [c for c, k in zip(codes, keep) if k]
@@ -229,11 +331,20 @@ class LearningCoder(BaseEstimator):
         self.vectorizer_ = self._make_vectorizer()
         X = self.vectorizer_.fit_transform(texts)
         base = LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000)
-        self.classifier_ = ThresholdedOneVsRest(base, cv=self.cv, random_state=self.random_state)
-        self.classifier_.fit(X, Y[:, keep])
+        self.classifier_ = ThresholdedOneVsRest(
+            base, cv=self.cv, policy=self.policy, min_precision=self.min_precision, solo_precision=self.solo_precision,
+            min_hits=self.min_hits, review_recall=self.review_recall, prior=self.prior, random_state=self.random_state)
+        self.classifier_.fit(X, Y[:, keep], baseline=B[:, keep])
         self.thresholds_ = dict(zip(self.codes_, self.classifier_.thresholds_.tolist()))
+        self.calibration_ = ({c: cal.as_dict() for c, cal in zip(self.codes_, self.classifier_.calibrations())}
+                             if self.policy == "keep_precision" else {})
         self.n_training_units_ = len(texts)
         return self
+
+    def accepted_codes(self) -> list[str]:
+        """The codes this coder gives itself (a finite threshold); it abstains on the others."""
+        check_is_fitted(self, "classifier_")
+        return [c for c in self.codes_ if math.isfinite(self.thresholds_[c])]
 
     def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
         """Probability of each code in ``codes_`` for each text: (n_texts, n_codes)."""
@@ -245,6 +356,25 @@ class LearningCoder(BaseEstimator):
         """0/1 matrix (n_texts, n_codes): each code's probability at or above its threshold."""
         proba = self.predict_proba(texts)
         return (proba >= self.classifier_.thresholds_).astype(int)
+
+    def _answers(self, segments: pd.DataFrame):
+        """Segments sorted, the answers' ids, answer and segment probabilities, segment owners."""
+        seg = segments.sort_values(["response_id", "start"], kind="stable").reset_index(drop=True)
+        response_ids = seg["response_id"].drop_duplicates().tolist()
+        joined = seg.groupby("response_id", sort=False)["text"].agg(" ".join).reindex(response_ids)
+        answer_proba = self.predict_proba(joined.tolist())
+        segment_proba = self.predict_proba(seg["text"].tolist())
+        position = {rid: i for i, rid in enumerate(response_ids)}
+        owner = seg["response_id"].map(position).to_numpy()
+        return seg, answer_proba, segment_proba, owner
+
+    @staticmethod
+    def _best_segments(rows, cols, segment_proba, owner) -> list[int]:
+        chosen = []
+        for r, c in zip(rows, cols):
+            candidates = np.flatnonzero(owner == r)
+            chosen.append(candidates[np.argmax(segment_proba[candidates, c])])
+        return chosen
 
     def predict_codings(self, segments: pd.DataFrame) -> pd.DataFrame:
         """Codings (schema.CODINGS, ``source`` = ``model``) of the answers made of ``segments``.
@@ -259,19 +389,9 @@ class LearningCoder(BaseEstimator):
         check_is_fitted(self, "classifier_")
         if segments.empty:
             return schema.empty(schema.Codings)
-        seg = segments.sort_values(["response_id", "start"], kind="stable").reset_index(drop=True)
-        response_ids = seg["response_id"].drop_duplicates().tolist()
-        joined = seg.groupby("response_id", sort=False)["text"].agg(" ".join).reindex(response_ids)
-        answer_proba = self.predict_proba(joined.tolist())
-        segment_proba = self.predict_proba(seg["text"].tolist())
-        position = {rid: i for i, rid in enumerate(response_ids)}
-        owner = seg["response_id"].map(position).to_numpy()
+        seg, answer_proba, segment_proba, owner = self._answers(segments)
         rows, cols = np.nonzero(answer_proba >= self.classifier_.thresholds_)
-        chosen = []
-        for r, c in zip(rows, cols):
-            candidates = np.flatnonzero(owner == r)
-            chosen.append(candidates[np.argmax(segment_proba[candidates, c])])
-        picked = seg.iloc[chosen].reset_index(drop=True)
+        picked = seg.iloc[self._best_segments(rows, cols, segment_proba, owner)].reset_index(drop=True)
         out = pd.DataFrame(
             {
                 "segment_id": picked["segment_id"].to_numpy(),
@@ -287,6 +407,37 @@ class LearningCoder(BaseEstimator):
             }
         )
         return out.sort_values(["response_id", "start", "code"], kind="stable").reset_index(drop=True)
+
+    def predict_suggestions(self, segments: pd.DataFrame) -> pd.DataFrame:
+        """The review queue's rows (schema.SUGGESTIONS, ``source`` = ``model``): each answer whose
+        probability for a code is below the code's threshold but at or above its review
+        threshold, on the answer's most likely segment (its text as evidence); ``margin`` is
+        the distance to where the coder starts coding (:func:`.calibration.margins`) in
+        standard deviations of the calibration probabilities. Empty with ``policy="f1"``."""
+        check_is_fitted(self, "classifier_")
+        if segments.empty or self.policy != "keep_precision":
+            return schema.empty(schema.Suggestions)
+        clf = self.classifier_
+        seg, answer_proba, segment_proba, owner = self._answers(segments)
+        rows, cols = np.nonzero((answer_proba >= clf.review_thresholds_) & (answer_proba < clf.thresholds_))
+        if not len(rows):
+            return schema.empty(schema.Suggestions)
+        picked = seg.iloc[self._best_segments(rows, cols, segment_proba, owner)].reset_index(drop=True)
+        margin = margins(answer_proba, clf.calibrations())
+        out = pd.DataFrame(
+            {
+                "segment_id": picked["segment_id"].to_numpy(),
+                "response_id": picked["response_id"].to_numpy(),
+                "code": np.asarray(self.codes_, dtype=object)[cols],
+                "source": schema.SOURCE_MODEL,
+                "score": np.round(answer_proba[rows, cols], 4),
+                "margin": np.round(margin[rows, cols], 4),
+                "start": picked["start"].to_numpy(),
+                "end": picked["end"].to_numpy(),
+                "evidence": picked["text"].to_numpy(),
+            }
+        )
+        return schema.validate(out, schema.Suggestions)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,14 +550,19 @@ def train_from_human_coding(
     human_codings: pd.DataFrame,
     *,
     codes: Sequence[str] | None = None,
+    baseline: pd.DataFrame | None = None,
     random_state=None,
     cache_dir: str | Path | None = None,
+    **params,
 ) -> LearningCoder | None:
     """Fit a :class:`LearningCoder` on the human-coded ``responses``; ``None`` if nothing to learn.
 
-    ``codes`` defaults to every code of the contract (schema) that the coding uses. With
-    ``cache_dir``, the fitted model is stored as ``models/<hash>.skops`` keyed by the training
-    texts, labels, parameters and package version, and reloaded on the next run.
+    ``codes`` defaults to every code of the contract (schema) that the coding uses. ``baseline``
+    (response ids x codes, 0/1: what the rules give; missing = 0) makes each code's threshold
+    keep the rules' precision (:mod:`.calibration`). ``params``: other :class:`LearningCoder`
+    parameters. With ``cache_dir``, the fitted model is stored as ``models/<hash>.skops`` keyed
+    by the training texts, labels, baseline, parameters and package version, and reloaded on the
+    next run.
     """
     from ..config import VERSION
     from ..core.ids import stable_hash
@@ -419,11 +575,14 @@ def train_from_human_coding(
     texts, labels = training_table(responses, human_codings, codes=codes)
     if not texts:
         return None
-    model = LearningCoder(codes=list(codes), random_state=random_state)
+    base = (baseline.reindex(index=labels.index, columns=list(codes), fill_value=0).fillna(0).astype(int)
+            if baseline is not None else None)
+    model = LearningCoder(codes=list(codes), random_state=random_state, **params)
     cache_path = None
     if cache_dir is not None:
         key = stable_hash(
-            VERSION, repr(model.get_params()), "\x1e".join(texts), labels.to_csv(), length=20
+            VERSION, repr(model.get_params()), "\x1e".join(texts), labels.to_csv(),
+            base.to_csv() if base is not None else "", length=20
         )
         cache_path = Path(cache_dir) / "models" / f"{key}.skops"
         if cache_path.is_file():
@@ -432,7 +591,7 @@ def train_from_human_coding(
             except InputError as exc:  # a stale or corrupt cache entry is rebuilt
                 log.warning("cache de modèle ignoré : %s", exc)
     try:
-        model.fit(texts, labels)
+        model.fit(texts, labels, baseline=base)
     except ValueError as exc:
         log.warning("modèle non entraîné : %s", exc)
         return None

