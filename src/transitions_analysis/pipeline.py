@@ -155,6 +155,7 @@ def default_model(
     random_state: int | None = None,
     min_units: int = config.MIN_HUMAN_UNITS,
     min_positives: int = config.MIN_HUMAN_POSITIVES,
+    codebook_hash: str = "",
 ) -> tuple[LearningCoder | None, pd.DataFrame | None, dict[str, Any]]:
     """The learnt model used without ``--model``: one trained on the human coding of THESE answers.
 
@@ -163,7 +164,8 @@ def default_model(
     ``responses``; it learns the codes that at least ``min_positives`` of those answers have.
     Otherwise no model runs (rules only): a model learnt from other answers (the illustrative
     sample's, say) must not decide codes on someone's data. Returns ``(model, human codings of
-    these answers or None, description for run.json)``.
+    these answers or None, description for run.json)``. The trained model is cached in
+    ``cache_dir`` by the hash of its training data and of the codebook (``codebook_hash``).
     """
     info: dict[str, Any] = {"ran": False, "source": None}
     if human_codings_path is None or not Path(human_codings_path).is_file():
@@ -187,7 +189,7 @@ def default_model(
     codes = [c for c in present if int(positives.get(c, 0)) >= min_positives]
     info["skipped_codes"] = {c: int(positives.get(c, 0)) for c in present if c not in codes}
     model = train_from_human_coding(responses, applies, codes=codes, random_state=random_state,
-                                    cache_dir=cache_dir) if codes else None
+                                    cache_dir=cache_dir, codebook_hash=codebook_hash) if codes else None
     if model is None:
         info["reason"] = f"aucun code n'a {min_positives} réponses codées à la main ou plus"
         log.info("%s : %s ; codage par les règles seulement", path.name, info["reason"])
@@ -262,7 +264,7 @@ def _code_ingested(ingested: IngestResult, inputs, out: Path, *, codebook, model
                       "training_units": int(getattr(model, "n_training_units_", 0))}
     elif use_model:
         model, human, model_info = default_model(ingested.responses, human_codings_path=human_codings,
-                                                 cache_dir=cache_dir)
+                                                 cache_dir=cache_dir, codebook_hash=codebook.hash)
     if human is None and human_codings is not None:
         human = read_human_codings(human_codings)
         if "response_id" in human.columns:

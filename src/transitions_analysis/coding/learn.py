@@ -401,12 +401,14 @@ def train_from_human_coding(
     codes: Sequence[str] | None = None,
     random_state=None,
     cache_dir: str | Path | None = None,
+    codebook_hash: str = "",
 ) -> LearningCoder | None:
     """Fit a :class:`LearningCoder` on the human-coded ``responses``; ``None`` if nothing to learn.
 
     ``codes`` defaults to every code of the contract (schema) that the coding uses. With
-    ``cache_dir``, the fitted model is stored as ``models/<hash>.skops`` keyed by the training
-    texts, labels, parameters and package version, and reloaded on the next run.
+    ``cache_dir``, the fitted model is stored as ``models/<hash>.skops`` keyed by the hash of
+    its training data (texts, labels), of the codebook (``codebook_hash``), of its parameters and
+    of the package version, and reloaded on the next run with the same data and codebook.
     """
     from ..config import VERSION
     from ..core.ids import stable_hash
@@ -423,7 +425,7 @@ def train_from_human_coding(
     cache_path = None
     if cache_dir is not None:
         key = stable_hash(
-            VERSION, repr(model.get_params()), "\x1e".join(texts), labels.to_csv(), length=20
+            VERSION, repr(model.get_params()), codebook_hash, "\x1e".join(texts), labels.to_csv(), length=20
         )
         cache_path = Path(cache_dir) / "models" / f"{key}.skops"
         if cache_path.is_file():
