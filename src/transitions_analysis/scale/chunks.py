@@ -27,9 +27,6 @@ from .engines import Engine
 
 log = logging.getLogger(__name__)
 
-#: Distinct texts per chunk: large enough for spaCy's batches, small enough to keep memory flat.
-CHUNK_TEXTS = 2000
-
 
 _CODERS: dict[tuple[str, str], RuleCoder] = {}
 
@@ -90,7 +87,7 @@ def prime_caches(
     codebook: Codebook | None = None,
     cues: Cues | None = None,
     model: str = config.SPACY_MODEL,
-    chunk_size: int = CHUNK_TEXTS,
+    chunk_size: int = config.CHUNK_TEXTS,
     progress: bool = True,
 ) -> dict[str, int]:
     """Analyse, in one spaCy pass each, the distinct ``texts`` whose entities (and, for those in

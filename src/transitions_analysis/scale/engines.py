@@ -1,8 +1,11 @@
 """Engines: run one function over a stream of chunks, results in the order of the chunks.
 
 - :class:`LocalEngine`: ``n_process`` worker processes of this machine (started with ``spawn``:
-  each imports only what the chunk function needs, and its memory is its own); ``n_process=1``
-  runs in this process.
+  each imports only what the chunk function needs, and its memory is its own); ``n_process=1``,
+  or work that fits in one chunk (a small export, a re-run after a few new answers), runs in this
+  process: starting workers that each load spaCy would cost more than it saves. Each worker is
+  replaced after ``config.WORKER_MAX_CHUNKS`` chunks, so what spaCy accumulates over a long run
+  (its string store grows with every new word) is given back.
 - :class:`DaskEngine`: the workers of a ``dask.distributed`` cluster: a ``LocalCluster`` of
   ``n_process`` single-threaded worker processes by default, or the scheduler at ``scheduler``
   (``tcp://host:8786``) of an existing cluster whose workers have the package and its French model.
@@ -15,8 +18,10 @@ from __future__ import annotations
 import logging
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
+
+from .. import config
 
 log = logging.getLogger(__name__)
 
@@ -84,16 +89,18 @@ class LocalEngine(Engine):
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             max_tasks_per_child=config.WORKER_MAX_CHUNKS)
         return self._pool
 
     def call(self, fn, *args, **kwargs):
-        if self.workers == 1:
-            return fn(*args, **kwargs)
-        return self._executor().submit(fn, *args, **kwargs).result()
+        """``fn(*args, **kwargs)`` in this process: the workers run the same installed package."""
+        return fn(*args, **kwargs)
 
     def map(self, fn, chunks, **kwargs):
-        if self.workers == 1:
+        """``fn(chunk, **kwargs)`` of every chunk, in order: in the worker processes, or in this
+        process with one worker or when ``chunks`` is a sequence of fewer than two chunks."""
+        if self.workers == 1 or (isinstance(chunks, Sized) and len(chunks) < 2):
             yield from super().map(fn, chunks, **kwargs)
             return
         pool = self._executor()
