@@ -125,19 +125,50 @@ def _gdn_slice(shared_dir: Path, path: Path, n: int) -> None:
             w.writerow([r["row_id"], r["question_code"], "", r["answer_text"]])
 
 
-@pytest.mark.shared
-@pytest.mark.model
-@pytest.mark.slow
-def test_dask_local_cluster_of_two_workers_codes_2000_answers_like_the_local_engine(shared_dir, tmp_path):
+def _code_with_both_engines(src: Path, tmp_path: Path) -> dict[str, Path]:
     from transitions_analysis.pipeline import code_inputs
 
-    src = tmp_path / "gdn2000.csv"
-    _gdn_slice(shared_dir, src, 2000)
     outs = {}
     for engine in ("local", "dask"):
         outs[engine] = tmp_path / engine
         code_inputs([src], outs[engine], use_model=False, cache=False, progress=False, engine=engine, n_process=2)
+    return outs
+
+
+def _same_files(outs: dict[str, Path]) -> None:
     for name in ("codings.csv", "segments.csv", "expectations.csv", "responses.csv", "rejected.csv"):
         a, b = (hashlib.sha256((outs[e] / name).read_bytes()).hexdigest() for e in ("local", "dask"))
         assert a == b, name
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_dask_equals_local_on_the_500_real_answers_of_the_fixtures(tmp_path, monkeypatch):
+    """Always runs (no ../shared needed): the 500 real answers of tests/fixtures/names_gold
+    (Grand Débat, Licence Ouverte; AN 2016, ODbL; see its README), 38 person names among them,
+    in chunks of 100 so that both engines spread them over their two workers."""
+    from transitions_analysis import config
+
+    monkeypatch.setattr(config, "CHUNK_TEXTS", 100)
+    fixture = Path(__file__).parent / "fixtures" / "names_gold" / "sample.csv"
+    src = tmp_path / "sample.csv"
+    with fixture.open(encoding="utf-8", newline="") as f, src.open("w", encoding="utf-8", newline="") as out:
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(["response_id", "question_id", "question", "text"])
+        for r in csv.DictReader(f):
+            w.writerow([r["text_id"], r["corpus"], "", r["text"]])
+    outs = _code_with_both_engines(src, tmp_path)
+    _same_files(outs)
+    assert "[PERSONNE_" in (outs["dask"] / "responses.csv").read_text(encoding="utf-8")
+    assert (outs["local"] / "codings.csv").stat().st_size > 10_000
+
+
+@pytest.mark.shared
+@pytest.mark.model
+@pytest.mark.slow
+def test_dask_local_cluster_of_two_workers_codes_2000_answers_like_the_local_engine(shared_dir, tmp_path):
+    src = tmp_path / "gdn2000.csv"
+    _gdn_slice(shared_dir, src, 2000)
+    outs = _code_with_both_engines(src, tmp_path)
+    _same_files(outs)
     assert (outs["local"] / "codings.csv").stat().st_size > 10_000

@@ -87,13 +87,14 @@ def prime_caches(
     codebook: Codebook | None = None,
     cues: Cues | None = None,
     model: str = config.SPACY_MODEL,
-    chunk_size: int = config.CHUNK_TEXTS,
+    chunk_size: int | None = None,
     progress: bool = True,
 ) -> dict[str, int]:
     """Analyse, in one spaCy pass each, the distinct ``texts`` whose entities (and, for those in
     ``code``, whose coding result) are not in the cache yet, chunk by chunk on ``engine``, and
     store the results: ``ner`` entries for every text, ``coding`` entries for the texts of
-    ``code``. Returns counts (``texts``, ``analysed``, ``chunks``)."""
+    ``code``, ``chunk_size`` texts a chunk (default ``config.CHUNK_TEXTS``). Returns counts
+    (``texts``, ``analysed``, ``chunks``)."""
     from tqdm.auto import tqdm
 
     codebook = codebook or load_codebook(None)
@@ -120,7 +121,7 @@ def prime_caches(
         log.info("analyse spaCy (une passe : noms, lemmes, phrases) de %d texte(s) sur %d, %s",
                  len(todo), len(unique), engine.describe())
         bar = tqdm(total=len(todo), desc="analyse spaCy", unit="texte", disable=not progress or not todo)
-        chunks = list(_chunks(todo, chunk_size))
+        chunks = list(_chunks(todo, chunk_size or config.CHUNK_TEXTS))
         for chunk, results in zip(chunks, engine.map(analyse_chunk, chunks, model=model, codebook=codebook, cues=cues)):
             ner_cache.put_json((text_key(name, version, t), r["ents"]) for (t, _), r in zip(chunk, results))
             coding_cache.put_json((text_key(salt, t), r["r"]) for (t, c), r in zip(chunk, results) if c)
