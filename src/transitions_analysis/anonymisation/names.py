@@ -245,24 +245,23 @@ def _names_regex(forms: set[tuple[str, ...]], single_parts: set[str], *, case_se
     if not forms and not single_parts:
         return None
     patterns = []
-    firsts: set[str] = set()
-    sensitive = [case_sensitive]
+    heads: list[str | None] = []  # first word of each form (None: it starts with no word character)
 
-    def add(words: Sequence[str], *, sensitive_form: bool) -> None:
-        patterns.append(_name_regex(words, case_sensitive=sensitive_form))
+    def add(words: Sequence[str], *, sensitive: bool) -> None:
+        patterns.append(_name_regex(words, case_sensitive=sensitive))
         head = _WORD_CHARS_RE.match(words[0].rstrip("."))
-        firsts.add(head.group() if head else "")
-        sensitive[0] = sensitive[0] and sensitive_form and head is not None
+        heads.append(head.group() if head else None)
 
     for form in sorted(forms, key=lambda f: (-sum(map(len, f)), f)):
-        add(form, sensitive_form=case_sensitive)
+        add(form, sensitive=case_sensitive)
         if case_sensitive:
-            add([w.upper() for w in form], sensitive_form=True)
+            add([w.upper() for w in form], sensitive=True)
     for part in sorted(single_parts, key=lambda p: (-len(p), p)):
         bare = part.rstrip(".")
-        add([bare[0].upper() + bare[1:]], sensitive_form=True)
-        add([bare.upper()], sensitive_form=True)
-    return NamePattern(re.compile("|".join(dict.fromkeys(patterns))), frozenset(firsts) if sensitive[0] else None)
+        add([bare[0].upper() + bare[1:]], sensitive=True)
+        add([bare.upper()], sensitive=True)
+    shortcut = case_sensitive and None not in heads  # a case-insensitive form: no shortcut
+    return NamePattern(re.compile("|".join(dict.fromkeys(patterns))), frozenset(heads) if shortcut else None)
 
 
 def _known_name_pattern(known_names: Iterable[str], rules: AnonymisationRules) -> NamePattern | None:
