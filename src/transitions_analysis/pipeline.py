@@ -19,9 +19,11 @@ when the run succeeds (:func:`~transitions_analysis.core.io.run_folder`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
+import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -34,8 +36,8 @@ from .anonymisation import Anonymised, anonymise_documents, anonymise_frame
 from .coding import (CodingResult, LearningCoder, code_responses, human_labels, load_model, load_semantic,
                      train_from_human_coding)
 from .core import schema
-from .core.codebook import load_codebook
-from .core.errors import InputError
+from .core.codebook import Codebook, as_codebook, load_codebook
+from .core.errors import MSG_N_PROCESS, InputError
 from .core.io import (
     SUMMARY_FILE,
     CodedTables,
@@ -57,6 +59,7 @@ from .core.text import file_name_words, transfer_edits
 from .ingestion import ANONYMISED_COLUMNS, IngestResult
 from .ingestion import ingest as read_exports
 from .reporting import ReportResult, build_report
+from .scale import Engine, default_n_process, make_engine, prime_caches
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,8 @@ def ingest(
     role_table: RoleTable | str | Path | None = None,
     cache_dir: str | Path | None = config.CACHE_DIR,
     progress: bool | None = None,
+    engine: Engine | None = None,
+    codebook: Any = None,
 ) -> IngestResult:
     """Read exports (files or folders) into anonymised ``responses`` and ``rejected`` tables and a
     ``summary`` (:class:`~transitions_analysis.ingestion.IngestResult`).
@@ -78,12 +83,39 @@ def ingest(
     ``anonymise=False`` keeps raw names (only for checks on synthetic data; the summary says so).
     ``nlp``: a spaCy pipeline with ``ner`` (default: the project's model); ``cache_dir`` keeps
     name-recognition offsets so a re-run only parses new answers (None: no cache).
+    ``engine`` (with a ``cache_dir`` and the default model): every text is first analysed once
+    on it (:func:`~transitions_analysis.scale.prime_caches`: names, and the coding of the answers
+    with ``codebook``), so that anonymisation and coding read that one pass from the cache.
     """
     anonymiser = None
     if anonymise:
         anonymiser = functools.partial(anonymise_frame, columns=ANONYMISED_COLUMNS, names_column="_names",
                                        nlp=nlp, cache_dir=cache_dir, progress=progress)
+        if engine is not None and cache_dir is not None and nlp is None:
+            anonymiser = functools.partial(_analyse_then, anonymiser, engine=engine, cache_dir=cache_dir,
+                                           codebook=codebook if isinstance(codebook, Codebook) else load_codebook(codebook),
+                                           progress=bool(progress))
     return read_exports(paths, anonymiser=anonymiser, role_table=role_table)
+
+
+def _analyse_then(anonymiser, frame: pd.DataFrame, *, engine: Engine, cache_dir, codebook, progress: bool) -> pd.DataFrame:
+    """One spaCy pass over every cell to anonymise (the answers coded in the same pass), then
+    the anonymiser, which reads the names from the cache."""
+    cells = (v for row in frame[list(ANONYMISED_COLUMNS)].itertuples(index=False, name=None) for v in row)
+    prime_caches(cells, code=frame["text"].dropna().astype(str), engine=engine, cache_dir=cache_dir,
+                 codebook=codebook, progress=progress)
+    return anonymiser(frame)
+
+
+@contextlib.contextmanager
+def _run_cache(cache: bool):
+    """The cache folder of a run: ``config.CACHE_DIR``, or with ``cache=False`` a temporary one
+    that lives only as long as the run (the one analysis pass still serves both stages)."""
+    if cache:
+        yield config.CACHE_DIR
+        return
+    with tempfile.TemporaryDirectory(prefix="transitions-cache-") as tmp:
+        yield Path(tmp)
 
 
 def write_ingested(result: IngestResult, out_dir: str | Path) -> dict[str, Path]:
@@ -132,7 +164,8 @@ def default_model(
     ``responses``; it learns the codes that at least ``min_positives`` of those answers have.
     Otherwise no model runs (rules only): a model learnt from other answers (the illustrative
     sample's, say) must not decide codes on someone's data. Returns ``(model, human codings of
-    these answers or None, description for run.json)``.
+    these answers or None, description for run.json)``. The trained model is cached in
+    ``cache_dir`` by the hash of its training data and of the ``codebook`` (default: the package's).
     """
     info: dict[str, Any] = {"ran": False, "source": None}
     if human_codings_path is None or not Path(human_codings_path).is_file():
@@ -155,7 +188,9 @@ def default_model(
     positives = human_labels(applies, codes=present).sum() if present else pd.Series(dtype=int)
     codes = [c for c in present if int(positives.get(c, 0)) >= min_positives]
     info["skipped_codes"] = {c: int(positives.get(c, 0)) for c in present if c not in codes}
+    codebook = as_codebook(codebook)
     model = train_from_human_coding(responses, applies, codes=codes, random_state=random_state, cache_dir=cache_dir,
+                                    codebook_hash=codebook.hash,
                                     baseline=_rule_labels(responses, applies, codes, codebook=codebook,
                                                           cache_dir=cache_dir)) if codes else None
     if model is None:
@@ -191,9 +226,11 @@ def code_inputs(
     human_codings: str | Path | None = None,
     cache: bool = True,
     progress: bool = True,
-    n_process: int = 1,
+    n_process: int | None = None,
     semantic_path: str | Path | None = None,
     measure: bool = True,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> CodedTables:
     """Ingest and code ``inputs``, write the coded folder to ``out_dir`` and return it.
 
@@ -206,15 +243,34 @@ def code_inputs(
     the machine is scored against the human coding of these answers
     (:func:`transitions_analysis.evaluation.coding_quality`, cross-validated when the model learnt
     from it); run.json records which coders ran, trained on what, and that measured quality.
+
+    ``engine`` (``local`` or ``dask``, ``scheduler``: an existing Dask cluster) runs the one
+    spaCy pass per text in ``n_process`` processes (default: this machine's cores); see
+    :mod:`transitions_analysis.scale`. ``cache=False`` keeps nothing after the run.
     """
     out = refuse_raw(out_dir)
-    cache_dir = config.CACHE_DIR if cache else None
+    n_process = default_n_process() if n_process is None else n_process
+    if n_process < 1:
+        raise InputError(MSG_N_PROCESS.format(n=n_process))
     codebook = load_codebook(codebook)
     if human_codings is None:
         human_codings = find_human_codings(inputs)
     elif not Path(human_codings).is_file():
         raise InputError("fichier de codage humain introuvable", path=human_codings)
-    ingested = ingest(list(inputs), cache_dir=cache_dir)
+    with _run_cache(cache) as run_cache, make_engine(engine, n_process=n_process, scheduler=scheduler) as runner:
+        started = time.perf_counter()
+        ingested = ingest(list(inputs), cache_dir=run_cache, engine=runner, codebook=codebook, progress=progress)
+        return _code_ingested(ingested, inputs, out, codebook=codebook, model_path=model_path, use_model=use_model,
+                              human_codings=human_codings, cache_dir=run_cache if cache else None,
+                              run_cache=run_cache, progress=progress, n_process=1, semantic_path=semantic_path,
+                              measure=measure, engine_info={**runner.describe(), "n_process": n_process},
+                              started=started)
+
+
+def _code_ingested(ingested: IngestResult, inputs, out: Path, *, codebook, model_path, use_model, human_codings,
+                   cache_dir, run_cache, progress, n_process, semantic_path, measure, engine_info, started) -> CodedTables:
+    """The rest of :func:`code_inputs` once the inputs are ingested (and their analysis cached in
+    ``run_cache``): models, coding, quality, the coded folder."""
     model, human = None, None
     model_info: dict[str, Any] = {"ran": False, "source": None, "reason": "désactivé (--no-model)"}
     if model_path:
@@ -236,9 +292,12 @@ def code_inputs(
             human = human[~outside]
     semantic = load_semantic(semantic_path, codebook=codebook) if semantic_path else None
     result: CodingResult = code_responses(ingested.responses, codebook=codebook, model=model, human_codings=human,
-                                          cache_dir=cache_dir, progress=progress, n_process=n_process,
+                                          cache_dir=run_cache, progress=progress, n_process=n_process,
                                           semantic=semantic)
     run_info = dict(result.run_info)
+    run_info["engine"] = engine_info
+    log.info("codage de %d réponses en %.0f s (%s)", len(ingested.responses), time.perf_counter() - started,
+             ", ".join(f"{k} : {v}" for k, v in engine_info.items()))
     run_info["coders"] = {"rules": {"ran": True}, "model": model_info,
                           "semantic": {"ran": semantic is not None,
                                        **({"file": Path(semantic_path).name} if semantic_path else {})}}

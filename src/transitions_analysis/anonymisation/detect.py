@@ -3,13 +3,13 @@ overlaps (an e-mail beats a name inside it)."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .names import (
     AnonymisationRules,
+    NamePattern,
     _civility_names,
     _clean_person,
     _default_rules,
@@ -46,7 +46,7 @@ def _resolve_overlaps(spans: Iterable[PersonalData], text: str) -> list[Personal
 def _find(
     text: str,
     *,
-    known_patterns: Iterable[re.Pattern[str] | None],
+    known_patterns: Iterable[NamePattern | None],
     entities: Iterable[Sequence[Any]] | None,
     rules: AnonymisationRules,
     stats: WordStats | None = None,
@@ -131,7 +131,10 @@ def _find_all(
     if not discovered:
         return {t: found for t, (found, _) in first.items()}
     discovered_pattern = _discovered_name_pattern(sorted(discovered), rules, stats, not_persons)
+    # a text where no discovered name can be found keeps its first-pass findings (the same call
+    # would give them again): only the others are searched a second time
     return {
-        t: _find(t, known_patterns=[known_pattern, discovered_pattern], entities=e, rules=rules, stats=stats)[0]
+        t: (_find(t, known_patterns=[known_pattern, discovered_pattern], entities=e, rules=rules, stats=stats)[0]
+            if discovered_pattern is not None and discovered_pattern.could_match(t) else first[t][0])
         for t, e in by_text.items()
     }

@@ -215,24 +215,56 @@ def _split_name(name: str, rules: AnonymisationRules, leading: frozenset[str]) -
     return given, surname
 
 
-def _names_regex(forms: set[tuple[str, ...]], single_parts: set[str], *, case_sensitive: bool) -> re.Pattern[str] | None:
+class NamePattern:
+    """A names regex (an alternation of whole-word forms) and the first word (``\\w+``) of each
+    of its case-sensitive forms. A case-sensitive form can only match where its first word is a
+    whole word of the text, so on a text holding none of them the regex, tried at every position,
+    is not run: :meth:`finditer` finds the same matches, faster on a large corpus."""
+
+    __slots__ = ("regex", "first_words")
+
+    def __init__(self, regex: re.Pattern[str], first_words: frozenset[str] | None):
+        self.regex = regex
+        self.first_words = first_words  # None: some form is case-insensitive, no shortcut
+
+    def could_match(self, text: str) -> bool:
+        """False only when no form can match ``text``."""
+        return self.first_words is None or not self.first_words.isdisjoint(_WORD_CHARS_RE.findall(text))
+
+    def finditer(self, text: str):
+        """``regex.finditer(text)``, skipped when :meth:`could_match` is False."""
+        return self.regex.finditer(text) if self.could_match(text) else iter(())
+
+
+_WORD_CHARS_RE = re.compile(r"\w+")
+
+
+def _names_regex(forms: set[tuple[str, ...]], single_parts: set[str], *, case_sensitive: bool) -> NamePattern | None:
     """One regex for name ``forms`` (longest first; in any case, or as written and in capitals)
     and ``single_parts`` (capitalised or in capitals only)."""
     if not forms and not single_parts:
         return None
     patterns = []
+    heads: list[str | None] = []  # first word of each form (None: it starts with no word character)
+
+    def add(words: Sequence[str], *, sensitive: bool) -> None:
+        patterns.append(_name_regex(words, case_sensitive=sensitive))
+        head = _WORD_CHARS_RE.match(words[0].rstrip("."))
+        heads.append(head.group() if head else None)
+
     for form in sorted(forms, key=lambda f: (-sum(map(len, f)), f)):
-        patterns.append(_name_regex(form, case_sensitive=case_sensitive))
+        add(form, sensitive=case_sensitive)
         if case_sensitive:
-            patterns.append(_name_regex([w.upper() for w in form], case_sensitive=True))
+            add([w.upper() for w in form], sensitive=True)
     for part in sorted(single_parts, key=lambda p: (-len(p), p)):
         bare = part.rstrip(".")
-        patterns.append(_name_regex([bare[0].upper() + bare[1:]], case_sensitive=True))
-        patterns.append(_name_regex([bare.upper()], case_sensitive=True))
-    return re.compile("|".join(dict.fromkeys(patterns)))
+        add([bare[0].upper() + bare[1:]], sensitive=True)
+        add([bare.upper()], sensitive=True)
+    shortcut = case_sensitive and None not in heads  # a case-insensitive form: no shortcut
+    return NamePattern(re.compile("|".join(dict.fromkeys(patterns))), frozenset(heads) if shortcut else None)
 
 
-def _known_name_pattern(known_names: Iterable[str], rules: AnonymisationRules) -> re.Pattern[str] | None:
+def _known_name_pattern(known_names: Iterable[str], rules: AnonymisationRules) -> NamePattern | None:
     """One regex finding every known name and its distinctive parts, longest forms first."""
     full_forms: set[tuple[str, ...]] = set()
     single_parts: set[str] = set()
@@ -261,7 +293,7 @@ def _known_name_pattern(known_names: Iterable[str], rules: AnonymisationRules) -
 
 def _discovered_name_pattern(
     names: Iterable[str], rules: AnonymisationRules, stats: WordStats, not_persons: frozenset[str] = frozenset()
-) -> re.Pattern[str] | None:
+) -> NamePattern | None:
     """One regex finding, in every text, the names found in one of them (after a civility or a
     title, or by the model and kept by the filters). Stricter than for names the source gives:
     a name is searched as it was written (or in capitals), never in lower case ("Aides

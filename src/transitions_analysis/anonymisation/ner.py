@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import config
 from ..core.cache import DiskCache, text_key
-from ..core.nlp import load_nlp, model_id, pipe_texts
+from ..core.nlp import load_nlp, model_id, package_id, pipe_texts
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +41,13 @@ def recognise_entities(
     ``cache_dir``: folder of the on-disk cache (None: no cache). ``progress``: tqdm bar
     (None: shown from PROGRESS_MIN_TEXTS texts to parse).
     """
-    if nlp is None:
+    known = package_id(config.SPACY_MODEL) if nlp is None else None  # all cached: no need to load spaCy
+    if nlp is None and known is None:
         nlp = load_ner_pipeline()
-    if "ner" not in getattr(nlp, "pipe_names", ()):
+    if nlp is not None and "ner" not in getattr(nlp, "pipe_names", ()):
         return [[] for _ in texts]
     unique = list(dict.fromkeys(texts))
-    model, version = model_id(nlp)
+    model, version = known or model_id(nlp)
     keys = {t: text_key(model, version, t) for t in unique}
     results: dict[str, list[list[Any]]] = {}
     cache = DiskCache(cache_dir, "ner") if cache_dir is not None else None
@@ -56,6 +57,8 @@ def recognise_entities(
     if todo:
         from tqdm.auto import tqdm
 
+        if nlp is None:
+            nlp = load_ner_pipeline()
         show = len(todo) >= PROGRESS_MIN_TEXTS if progress is None else progress
         docs = pipe_texts(nlp, todo, batch_size=config.SPACY_BATCH_SIZE)
         new: dict[str, list[list[Any]]] = {}

@@ -72,7 +72,15 @@ def add_code_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--human-codings", metavar="FICHIER", default=None,
                         help="codage humain (response_id, coder, code) dont apprend le modèle et qui l'emporte "
                              "sur la machine (défaut : human_codings.csv à côté des entrées ou dans leur dossier parent)")
-    parser.add_argument("--n-process", type=int, default=1, metavar="N", help="processus pour l'analyse spaCy (défaut : 1)")
+    parser.add_argument("--n-process", type=int, default=None, metavar="N",
+                        help="processus pour l'analyse spaCy (défaut : les cœurs de cette machine ; avec --engine dask, "
+                             "les travailleurs du LocalCluster)")
+    parser.add_argument("--engine", choices=("local", "dask"), default="local",
+                        help="où tourne l'analyse, par paquets de réponses : local (processus de cette machine, "
+                             "défaut) ou dask (dask.distributed ; voir docs/scale.md)")
+    parser.add_argument("--scheduler", metavar="ADRESSE", default=None,
+                        help="avec --engine dask : l'ordonnanceur d'un cluster existant (tcp://hôte:8786) au lieu "
+                             "d'un LocalCluster")
     parser.add_argument("--no-cache", action="store_true", help="ne pas utiliser ni écrire le cache (.cache/)")
 
 
@@ -84,7 +92,8 @@ def run_code(args: argparse.Namespace) -> int:
     out = check_out_folder(args.out)
     tables = code_inputs(args.inputs, out, codebook=args.codebook, model_path=args.model, use_model=not args.no_model,
                          human_codings=args.human_codings, cache=not args.no_cache, n_process=args.n_process,
-                         progress=sys.stderr.isatty(), semantic_path=args.semantic)
+                         progress=sys.stderr.isatty(), semantic_path=args.semantic, engine=args.engine,
+                         scheduler=args.scheduler)
     log.info("codage écrit dans %s : %d réponses, %d codages", out, len(tables.responses), len(tables.codings))
     return 0
 

@@ -58,9 +58,18 @@ def _analyse_texts(texts: list[str], *, nlp, coder: RuleCoder, n_process: int, c
     """Parse, segment, rule-code, score semantically (when ``semantic`` is given) and find text
     expectations of distinct ``texts`` (JSON-able results)."""
     docs = parse_texts(texts, nlp=nlp, n_process=n_process, cache_dir=cache_dir, progress=progress, stats=stats)
+    return analyse_docs(docs, coder=coder, parser=load_parser(nlp), semantic=semantic)
+
+
+def analyse_docs(docs, *, coder: RuleCoder, parser, semantic=None) -> list[dict]:
+    """The cached coding result of each parsed answer (JSON-able; offsets into the answer, no
+    text): segment bounds ``b``, rule codings ``c``, text expectations ``e``, proposal agents
+    ``p`` and, with ``semantic``, its suggestions ``s``. ``parser``: :func:`load_parser` of the
+    pipeline that parsed ``docs``. The same function serves :func:`code_responses` and the
+    per-chunk analysis of :mod:`transitions_analysis.scale` (one spaCy pass per text)."""
     bounds = [segment_bounds(doc) for doc in docs]
     analyses = [coder.analyse(doc, b) for doc, b in zip(docs, bounds)]
-    found = analyse_expectations(docs, analyses, coder, parser=load_parser(nlp))
+    found = analyse_expectations(docs, analyses, coder, parser=parser)
     results = []
     for doc, b, analysis, (explicit, proposal) in zip(docs, bounds, analyses, found):
         result = {
@@ -74,6 +83,16 @@ def _analyse_texts(texts: list[str], *, nlp, coder: RuleCoder, n_process: int, c
                            for s in semantic.suggest(doc, b)]
         results.append(result)
     return results
+
+
+def coding_salt(nlp_identity: str, coder: RuleCoder, semantic=None) -> str:
+    """What a cached coding result depends on besides its text: the pipeline's identity
+    (:func:`~transitions_analysis.core.nlp.nlp_fingerprint`), the rules and cues, the
+    segmentation constants and the semantic coder. Key of a text: ``text_key(salt, text)``."""
+    salt = f"{nlp_identity}|{coder.fingerprint}|{SHORT_ANSWER_CHARS}|{MIN_SEGMENT_CHARS}"
+    if semantic is not None:
+        salt += f"|semantic={semantic.fingerprint}"
+    return salt
 
 
 def _check_vectors(nlp, semantic) -> None:
@@ -167,9 +186,7 @@ def code_responses(
 
     # 1. one analysis per distinct text, from the results cache or computed
     unique = list(dict.fromkeys(texts))
-    salt = f"{nlp_fingerprint(nlp)}|{coder.fingerprint}|{SHORT_ANSWER_CHARS}|{MIN_SEGMENT_CHARS}"
-    if semantic is not None:
-        salt += f"|semantic={semantic.fingerprint}"
+    salt = coding_salt(nlp_fingerprint(nlp), coder, semantic)
     keys = [text_key(salt, t) for t in unique]
     stats: dict[str, int] = {"unique_texts": len(unique)}
     store = DiskCache(cache_dir, "coding") if cache_dir is not None else None

@@ -553,6 +553,7 @@ def train_from_human_coding(
     baseline: pd.DataFrame | None = None,
     random_state=None,
     cache_dir: str | Path | None = None,
+    codebook_hash: str = "",
     **params,
 ) -> LearningCoder | None:
     """Fit a :class:`LearningCoder` on the human-coded ``responses``; ``None`` if nothing to learn.
@@ -561,8 +562,9 @@ def train_from_human_coding(
     (response ids x codes, 0/1: what the rules give; missing = 0) makes each code's threshold
     keep the rules' precision (:mod:`.calibration`). ``params``: other :class:`LearningCoder`
     parameters. With ``cache_dir``, the fitted model is stored as ``models/<hash>.skops`` keyed
-    by the training texts, labels, baseline, parameters and package version, and reloaded on the
-    next run.
+    by the hash of its training data (texts, labels, baseline), of the codebook
+    (``codebook_hash``), of its parameters and of the package version, and reloaded on the next
+    run with the same data and codebook.
     """
     from ..config import VERSION
     from ..core.ids import stable_hash
@@ -581,7 +583,7 @@ def train_from_human_coding(
     cache_path = None
     if cache_dir is not None:
         key = stable_hash(
-            VERSION, repr(model.get_params()), "\x1e".join(texts), labels.to_csv(),
+            VERSION, repr(model.get_params()), codebook_hash, "\x1e".join(texts), labels.to_csv(),
             base.to_csv() if base is not None else "", length=20
         )
         cache_path = Path(cache_dir) / "models" / f"{key}.skops"

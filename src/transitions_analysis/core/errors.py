@@ -118,6 +118,11 @@ MSG_SEMANTIC_OLD_FORMAT = "modèle sémantique d'une version antérieure (format
 MSG_SEMANTIC_CODEBOOK = "modèle sémantique calibré pour un autre codebook : recalibrez-le (calibrate-semantic) sur votre codage humain"
 MSG_SEMANTIC_PIPELINE = "le codeur sémantique lit des vecteurs de {expected} dimensions, la pipeline spaCy {model} en a {width} : codez avec fr_core_news_md"
 
+# Scale (scale engines, code --engine).
+MSG_ENGINE_UNKNOWN = "moteur inconnu : {engine} (moteurs : {engines} ; --scheduler ne va qu'avec --engine dask)"
+MSG_DASK_MISSING = "le moteur Dask demande dask[distributed] : pip install 'dask[distributed]'"
+MSG_N_PROCESS = "--n-process doit être au moins 1 (reçu : {n})"
+
 # Review loop (coding.review).
 MSG_REVIEW_NO_SHEET = "onglet « {sheet} » absent : ce classeur n'est pas une file de relecture (review-export)"
 MSG_REVIEW_MISSING_COLUMN = "colonne « {column} » absente ou vide"

@@ -6,7 +6,10 @@
   NER; ``entities`` keeps only the ``ner`` component (in ``fr_core_news_*`` it embeds its own
   tok2vec, so the shared one is dropped too); ``tokens`` is ``coding`` without sentences;
   ``parsing`` keeps ``tok2vec, parser``: the dependency parse the expectation rules read, run only
-  on the few sentences that name an actor (on Docs already tagged by the ``coding`` pipeline).
+  on the few sentences that name an actor (on Docs already tagged by the ``coding`` pipeline);
+  ``analysis`` is ``coding`` plus ``ner``: the one pass per text shared by anonymisation (names)
+  and coding (lemmas, sentences). ``ner`` embeds its own tok2vec in ``fr_core_news_*``, so adding
+  it changes nothing of what the other components compute (see :func:`nlp_fingerprint`).
 - :func:`parse_texts` runs ``nlp.pipe`` in batches (tqdm progress bar) and keeps the parses in
   the cache (:mod:`~transitions_analysis.core.cache`): one entry per batch holding a spaCy
   ``DocBin`` (msgpack, no pickle), and one index entry per text keyed by
@@ -42,6 +45,7 @@ PURPOSES: dict[str, tuple[str, ...]] = {
     "tokens": ("tok2vec", "morphologizer", "attribute_ruler", "lemmatizer"),
     "entities": ("ner",),
     "parsing": ("tok2vec", "parser"),
+    "analysis": ("tok2vec", "morphologizer", "senter", "attribute_ruler", "lemmatizer", "ner"),
 }
 _SENTENCE_COMPONENTS = ("senter", "parser", "sentencizer")
 #: Token attributes kept in the parse cache.
@@ -94,6 +98,23 @@ def load_nlp(model: str = config.SPACY_MODEL, *, purpose: str = "coding") -> Lan
     return nlp
 
 
+@lru_cache(maxsize=8)
+def package_id(model: str = config.SPACY_MODEL) -> tuple[str, str] | None:
+    """``(lang_name, version)`` of an installed model package read from its meta.json, without
+    loading it (None when unknown): what :func:`model_id` would say once it is loaded."""
+    from spacy.util import get_model_meta, get_package_path, is_package
+
+    try:
+        if not is_package(model):
+            return None
+        base = get_package_path(model)
+        meta_dir = next(p for p in [base / model, *base.glob(f"{model}-*"), base] if (p / "meta.json").is_file())
+        meta = get_model_meta(meta_dir)
+    except (OSError, StopIteration, ValueError):
+        return None
+    return f"{meta.get('lang', '')}_{meta.get('name', '')}", str(meta.get("version", ""))
+
+
 def model_id(nlp: Language) -> tuple[str, str]:
     """``(lang_name, version)`` of a pipeline, e.g. ``("fr_core_news_sm", "3.8.0")``."""
     meta = getattr(nlp, "meta", {}) or {}
@@ -105,15 +126,20 @@ def has_sentence_component(nlp: Language) -> bool:
     return any(name in nlp.pipe_names for name in _SENTENCE_COMPONENTS)
 
 
-def nlp_fingerprint(nlp: Language) -> str:
-    """Identity of a pipeline for caches: language, model name and version, spaCy version, components."""
+def nlp_fingerprint(nlp: Language, *, without: Sequence[str] = ()) -> str:
+    """Identity of a pipeline for caches: language, model name and version, spaCy version, components.
+
+    ``without``: components left out of the identity, for a result that does not depend on them
+    (the ``analysis`` pipeline without ``ner`` is the ``coding`` one: its ner has its own tok2vec).
+    """
     import spacy
 
     meta = nlp.meta
     extra = "" if has_sentence_component(nlp) else "+sentencizer"
+    names = [n for n in nlp.pipe_names if n not in without]
     return (
         f"{meta.get('lang', nlp.lang)}_{meta.get('name', '')}=={meta.get('version', '')}"
-        f"|spacy=={spacy.__version__}|{','.join(nlp.pipe_names)}{extra}"
+        f"|spacy=={spacy.__version__}|{','.join(names)}{extra}"
     )
 
 

@@ -353,7 +353,8 @@ def _anonymise(
         for label, spaced, new in zip(labels, label_rows["text"], done["text"].iloc[n + m :])
     }
     changed = responses["question"].to_numpy() != old_questions
-    derived = [qid == slug_question(q) for qid, q in zip(responses["question_id"], old_questions)]
+    slugs = {q: slug_question(q) for q in dict.fromkeys(old_questions)}  # once per question, not per answer
+    derived = [qid == slugs[q] for qid, q in zip(responses["question_id"], old_questions)]
     for i in (i for i in range(n) if changed[i] and derived[i]):
         responses.iat[i, responses.columns.get_loc("question_id")] = slug_question(responses["question"].iat[i])
     for table in (responses, rejected):

@@ -1,0 +1,135 @@
+"""The per-chunk work (:func:`analyse_chunk`) and what feeds it (:func:`prime_caches`).
+
+A chunk is a list of distinct texts as read (before anonymisation). One ``nlp.pipe`` pass with
+the ``analysis`` pipeline gives, for each text, its named entities (what the anonymiser reads)
+and, for the texts to code, the coding result (:func:`~transitions_analysis.coding.engine.analyse_docs`).
+Only offsets come back (no text), and they are stored in the on-disk cache under the same keys
+as the anonymiser's and the coder's own caches, which then read them instead of parsing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .. import config
+from ..anonymisation.ner import entities_of
+from ..coding.cues import Cues, load_cues
+from ..coding.engine import analyse_docs, coding_salt
+from ..coding.expectations import load_parser
+from ..coding.rules import RuleCoder
+from ..core.cache import DiskCache, text_key
+from ..core.codebook import Codebook, load_codebook
+from ..core.nlp import load_nlp, model_id, nlp_fingerprint, pipe_texts, set_sentences
+from .engines import Engine
+
+log = logging.getLogger(__name__)
+
+
+_CODERS: dict[tuple[str, str], RuleCoder] = {}
+
+
+def _coder(codebook: Codebook, cues: Cues) -> RuleCoder:
+    """The rule coder of a codebook and cues, built once per process."""
+    key = (codebook.hash, cues.hash)
+    if key not in _CODERS:
+        _CODERS[key] = RuleCoder(codebook, cues=cues)
+    return _CODERS[key]
+
+
+def pipeline_identity(model: str = config.SPACY_MODEL) -> dict[str, Any]:
+    """What the cache keys of a worker's results depend on: the NER cache's ``(model, version)``
+    and the coding pipeline's fingerprint (the ``analysis`` pipeline without ``ner``)."""
+    nlp = load_nlp(model, purpose="analysis")
+    name, version = model_id(nlp)
+    return {"ner": [name, version], "coding": nlp_fingerprint(nlp, without=("ner",)),
+            "components": list(nlp.pipe_names)}
+
+
+def analyse_chunk(chunk: Sequence[tuple[str, bool]], *, model: str = config.SPACY_MODEL,
+                  codebook: Codebook | None = None, cues: Cues | None = None) -> list[dict[str, Any]]:
+    """One spaCy pass over a chunk of ``(text, code)`` pairs: for each, ``{"ents": [[start, end,
+    label], ...], "r": coding result or None}`` (``r`` only when ``code``). The same function runs
+    in this process, in a local worker process or on a Dask worker (pipelines and rule coder are
+    loaded once per process)."""
+    nlp = load_nlp(model, purpose="analysis")
+    texts = [t for t, _ in chunk]
+    docs = list(pipe_texts(nlp, texts, batch_size=config.SPACY_BATCH_SIZE))
+    set_sentences(d for d in docs if not d.has_annotation("SENT_START"))
+    wanted = [i for i, (_, code) in enumerate(chunk) if code]
+    results: dict[int, dict] = {}
+    if wanted:
+        coder = _coder(codebook or load_codebook(None), cues or load_cues(None))
+        coded = analyse_docs([docs[i] for i in wanted], coder=coder, parser=load_parser(nlp))
+        results = dict(zip(wanted, coded))
+    return [{"ents": [list(e) for e in entities_of(doc)], "r": results.get(i)} for i, doc in enumerate(docs)]
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def prime_caches(
+    texts: Iterable[str],
+    *,
+    code: Iterable[str] = (),
+    engine: Engine,
+    cache_dir: str | Path,
+    codebook: Codebook | None = None,
+    cues: Cues | None = None,
+    model: str = config.SPACY_MODEL,
+    chunk_size: int | None = None,
+    progress: bool = True,
+) -> dict[str, int]:
+    """Analyse, in one spaCy pass each, the distinct ``texts`` whose entities (and, for those in
+    ``code``, whose coding result) are not in the cache yet, chunk by chunk on ``engine``, and
+    store the results: ``ner`` entries for every text, ``coding`` entries for the texts of
+    ``code``, ``chunk_size`` texts a chunk (default ``config.CHUNK_TEXTS``). Returns counts
+    (``texts``, ``analysed``, ``chunks``)."""
+    from tqdm.auto import tqdm
+
+    codebook = codebook or load_codebook(None)
+    cues = cues or load_cues(None)
+    identity = engine.call(pipeline_identity, model)
+    name, version = identity["ner"]
+    salt = coding_salt(identity["coding"], _coder(codebook, cues))
+    to_code = set(code)
+    unique = [t for t in dict.fromkeys(texts) if isinstance(t, str) and t.strip()]
+    ner_cache, coding_cache = DiskCache(cache_dir, "ner"), DiskCache(cache_dir, "coding")
+    stats = {"texts": len(unique), "analysed": 0, "chunks": 0}
+    try:
+        todo: list[tuple[str, bool]] = []
+        for part in _chunks(unique, 5000):
+            ner_keys = [text_key(name, version, t) for t in part]
+            have_ner = ner_cache.get(ner_keys).keys()
+            wanted = [t for t in part if t in to_code]
+            code_keys = {t: text_key(salt, t) for t in wanted}
+            have_code = coding_cache.get(list(code_keys.values())).keys()
+            for t, k in zip(part, ner_keys):
+                needs_code = t in code_keys and code_keys[t] not in have_code
+                if k not in have_ner or needs_code:
+                    todo.append((t, t in code_keys))
+        log.info("analyse spaCy (une passe : noms, lemmes, phrases) de %d texte(s) sur %d, %s",
+                 len(todo), len(unique), engine.describe())
+        bar = tqdm(total=len(todo), desc="analyse spaCy", unit="texte", disable=not progress or not todo)
+        chunks = list(_chunks(todo, chunk_size or config.CHUNK_TEXTS))
+        for chunk, results in zip(chunks, engine.map(analyse_chunk, chunks, model=model, codebook=codebook, cues=cues)):
+            ner_cache.put_json((text_key(name, version, t), r["ents"]) for (t, _), r in zip(chunk, results))
+            coding_cache.put_json((text_key(salt, t), r["r"]) for (t, c), r in zip(chunk, results) if c)
+            stats["analysed"] += len(chunk)
+            stats["chunks"] += 1
+            bar.update(len(chunk))
+        bar.close()
+    finally:
+        ner_cache.close()
+        coding_cache.close()
+    return stats
