@@ -294,3 +294,17 @@ def test_words_that_only_look_like_a_principle(text, code, coder):
     from transitions_analysis.core.nlp import load_nlp
 
     assert code not in found(globals()["code"]([text], load_nlp(), coder))
+
+
+def test_one_coder_on_docs_of_two_vocabularies():
+    """A coder that has seen one pipeline's docs codes another's (a fresh vocabulary, as a worker
+    process or a reloaded model has): its per-word cache must not point at strings the new
+    vocabulary never stored (spaCy E018)."""
+    import spacy
+
+    coder = RuleCoder()
+    text = "Coopérer avec les élus et les services de l'État."
+    first = code([text], spacy.blank("fr"), coder)
+    second = code([text], spacy.blank("fr"), coder)
+    assert {"principle.cooperation", "actor.elu", "actor.etat"} <= set(first["code"])
+    assert first.to_csv(index=False) == second.to_csv(index=False)

@@ -210,7 +210,9 @@ class RuleCoder:
                 infos[vocab.strings.add(key + "~")] = _PatternInfo(code, text, UNTAGGED_SCORE)
         self._matcher, self._vocab, self._infos = matcher, vocab, infos
         self._first_exact, self._first_prefix, self._sequences = first_exact, first_prefix, sequences
-        self._first_by_pair = {}
+        # the per-word caches hold string ids of the previous vocabulary: another vocabulary (a new
+        # pipeline, a worker process) may not store those strings (spaCy E018)
+        self._first_by_pair, self._token_cache, self._stem_by_pair = {}, {}, {}
         self._untagged = untagged if needs_tags else matcher
 
     def _set_keys(self, doc: Doc) -> tuple[list[str], list[tuple[int, int]]]:
