@@ -117,6 +117,21 @@ def test_report_says_which_coders_ran_and_how_far_to_trust_them(fixtures_dir, tm
     quality = pd.read_csv(tmp_path / "tables" / "qualite_codage.csv")
     assert quality.loc[quality["code"] == "principle.cooperation", "model_precision"].iloc[0] == 0.6
     assert "Machine contre codage humain" in pd.ExcelFile(result.xlsx).sheet_names
+    assert "codes qu'il pose ainsi" not in text  # no calibration recorded: nothing said about it
+
+
+@pytest.mark.parametrize("accepted, said", [
+    (True, "codes qu'il pose ainsi : Coopération."),
+    (False, "codes qu'il pose ainsi : aucun (il s'abstient partout"),
+])
+def test_report_says_which_learnt_codes_pass_the_calibration(fixtures_dir, tmp_path, accepted, said):
+    tables = read_coded(fixtures_dir / "synthesis")
+    tables.run_info = _run_info_with_quality()
+    tables.run_info["model"] = {"calibration": {"principle.cooperation": {"accepted": accepted, "target": 0.9}}}
+    result = build_report(tables, tmp_path, k=3, n_boot=0, figure_formats=("png",))
+    text = " ".join(unescape(result.html.read_text(encoding="utf-8")).split())
+    assert "ses ajouts restent au moins aussi précis que les règles" in text
+    assert said in text
 
 
 def test_report_without_human_coding_says_the_machine_is_not_measured(fixtures_dir, tmp_path):

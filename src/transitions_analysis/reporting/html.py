@@ -190,6 +190,9 @@ def render_html(
         "coders": run_info.get("coders") or {},
         "model_codes_fr": ", ".join(labels.get(c, c) for c in ((run_info.get("coders") or {}).get("model") or {}).get("codes", [])),
         "model_skipped_fr": ", ".join(labels.get(c, c) for c in ((run_info.get("coders") or {}).get("model") or {}).get("skipped_codes", {})),
+        "model_calibrated": bool((run_info.get("model") or {}).get("calibration")),
+        "model_adds_fr": ", ".join(labels.get(c, c) for c, cal in ((run_info.get("model") or {}).get("calibration") or {}).items()
+                                   if cal.get("accepted")),
         "min_units": config.MIN_HUMAN_UNITS,
         "direction": run_info.get("expectation_direction", ""),
         "human_file": run_info.get("human_codings_file", ""),
