@@ -26,6 +26,7 @@ import math
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -391,20 +392,9 @@ class LearningCoder(BaseEstimator):
             return schema.empty(schema.Codings)
         seg, answer_proba, segment_proba, owner = self._answers(segments)
         rows, cols = np.nonzero(answer_proba >= self.classifier_.thresholds_)
-        picked = seg.iloc[self._best_segments(rows, cols, segment_proba, owner)].reset_index(drop=True)
         out = pd.DataFrame(
-            {
-                "segment_id": picked["segment_id"].to_numpy(),
-                "response_id": picked["response_id"].to_numpy(),
-                "code": np.asarray(self.codes_, dtype=object)[cols],
-                "source": schema.SOURCE_MODEL,
-                "score": np.round(answer_proba[rows, cols], 4),
-                "start": picked["start"].to_numpy(),
-                "end": picked["end"].to_numpy(),
-                "evidence": picked["text"].to_numpy(),
-                "negated": False,
-                "coder": schema.MODEL_CODER,
-            }
+            {**self._picked(seg, rows, cols, answer_proba, segment_proba, owner),
+             "negated": False, "coder": schema.MODEL_CODER}
         )
         return out.sort_values(["response_id", "start", "code"], kind="stable").reset_index(drop=True)
 
@@ -422,22 +412,25 @@ class LearningCoder(BaseEstimator):
         rows, cols = np.nonzero((answer_proba >= clf.review_thresholds_) & (answer_proba < clf.thresholds_))
         if not len(rows):
             return schema.empty(schema.Suggestions)
-        picked = seg.iloc[self._best_segments(rows, cols, segment_proba, owner)].reset_index(drop=True)
         margin = margins(answer_proba, clf.calibrations())
-        out = pd.DataFrame(
-            {
-                "segment_id": picked["segment_id"].to_numpy(),
-                "response_id": picked["response_id"].to_numpy(),
-                "code": np.asarray(self.codes_, dtype=object)[cols],
-                "source": schema.SOURCE_MODEL,
-                "score": np.round(answer_proba[rows, cols], 4),
-                "margin": np.round(margin[rows, cols], 4),
-                "start": picked["start"].to_numpy(),
-                "end": picked["end"].to_numpy(),
-                "evidence": picked["text"].to_numpy(),
-            }
-        )
+        out = pd.DataFrame(self._picked(seg, rows, cols, answer_proba, segment_proba, owner))
+        out.insert(out.columns.get_loc("score") + 1, "margin", np.round(margin[rows, cols], 4))
         return schema.validate(out, schema.Suggestions)
+
+    def _picked(self, seg, rows, cols, answer_proba, segment_proba, owner) -> dict[str, Any]:
+        """Columns shared by codings and suggestions for the (answer ``rows``, code ``cols``)
+        pairs: each answer's most likely segment for the code, the code, source and score."""
+        picked = seg.iloc[self._best_segments(rows, cols, segment_proba, owner)].reset_index(drop=True)
+        return {
+            "segment_id": picked["segment_id"].to_numpy(),
+            "response_id": picked["response_id"].to_numpy(),
+            "code": np.asarray(self.codes_, dtype=object)[cols],
+            "source": schema.SOURCE_MODEL,
+            "score": np.round(answer_proba[rows, cols], 4),
+            "start": picked["start"].to_numpy(),
+            "end": picked["end"].to_numpy(),
+            "evidence": picked["text"].to_numpy(),
+        }
 
 
 # ---------------------------------------------------------------------------------------------
