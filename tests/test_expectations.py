@@ -183,3 +183,34 @@ def test_without_a_parser_the_neighbourhood_rule_applies(blank_nlp):
     from transitions_analysis.coding.expectations import load_parser
 
     assert load_parser(blank_nlp) is None
+
+
+@pytest.mark.model
+def test_direction_is_the_same_on_docs_read_back_from_the_parse_cache(tmp_path):
+    """A re-run after a codebook edit recodes from cached parses (no tok2vec output on them): the
+    direction must be what a fresh parse gives. The first answer parsed as several sentences when
+    the senter's boundaries were not carried over (« le technicien rivière » then read as the subject)."""
+    from transitions_analysis.coding.expectations import analyse_expectations, load_parser
+    from transitions_analysis.coding.rules import RuleCoder
+    from transitions_analysis.core.nlp import load_nlp, parse_texts
+
+    texts = [
+        "Contact pris avec [PERSONNE_16] le technicien rivière, on doit se revoir avant l'été. "
+        "Si d'autres loueurs veulent se joindre à nous je suis joignable au [TELEPHONE]",
+        "Il faudrait que l'État soit plus présent sur le terrain, et que les élus suivent.",
+        "Les entreprises doivent former leurs salariés ; la région devrait aider les associations.",
+    ]
+    nlp = load_nlp(purpose="coding")
+    coder, parser = RuleCoder(), load_parser(nlp)
+    assert parser is not None
+
+    def directions(docs):
+        analyses = [coder.analyse(doc, [(0, len(doc.text))]) for doc in docs]
+        return analyse_expectations(docs, analyses, coder, parser=parser)
+
+    fresh = parse_texts(texts, nlp=nlp, cache_dir=tmp_path, progress=False)
+    cached = parse_texts(texts, nlp=nlp, cache_dir=tmp_path, progress=False)
+    assert all(doc.tensor.size for doc in fresh) and not any(doc.tensor.size for doc in cached)
+    found = directions(fresh)
+    assert found == directions(cached)
+    assert any(cue for cue, _ in found)  # the answers do hold expectations to compare

@@ -420,7 +420,10 @@ def analyse_expectations(
         return [(find_text_expectations(a, coder), []) for a in analyses]
     # A Doc fresh from the coding pipeline carries its tok2vec output (doc.tensor): only the parser
     # runs on its sentences. A Doc read from the parse cache has none: the same tok2vec runs on
-    # the whole answer first, so that both give the same parse.
+    # the whole answer first, and the sentence boundaries are copied (the parser keeps them as
+    # constraints, as it does on a fresh Doc's sentence), so that both give the same parse.
+    from spacy.attrs import SENT_START
+
     todo: list[tuple[int, int, object]] = []  # (answer, sentence start, sentence Doc with its tensor)
     tok2vec = parser.get_pipe("tok2vec") if "tok2vec" in parser.pipe_names else None
     unaligned: set[int] = set()
@@ -436,6 +439,7 @@ def analyse_expectations(
                 unaligned.add(i)  # cannot align the parse: the neighbourhood rule decides
                 continue
             tok2vec(source)
+            source.from_array([SENT_START], doc.to_array([SENT_START]).reshape(-1, 1))
         for sent in doc.sents:
             if any(sent.start <= t < sent.end for t in starts):
                 todo.append((i, sent.start, source[sent.start:sent.end].as_doc()))
