@@ -657,11 +657,11 @@ def pattern_effects(
     from .core.nlp import load_nlp, parse_texts
     from .segmentation import segment_bounds
 
-    coder = RuleCoder(as_codebook(codebook), cues=cues if cues is None or not isinstance(cues, (str, Path)) else None)
     if isinstance(cues, (str, Path)):
         from .coding.cues import load_cues
 
-        coder = RuleCoder(as_codebook(codebook), cues=load_cues(cues))
+        cues = load_cues(cues)
+    coder = RuleCoder(as_codebook(codebook), cues=cues)
     nlp = nlp if nlp is not None else load_nlp()
     ids = gold.responses["response_id"].astype(str).tolist()
     docs = parse_texts(gold.responses["text"].astype(str).tolist(), nlp=nlp, cache_dir=cache_dir, progress=False)

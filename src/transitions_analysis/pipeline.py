@@ -36,7 +36,7 @@ from .anonymisation import Anonymised, anonymise_documents, anonymise_frame
 from .coding import (CodingResult, LearningCoder, code_responses, human_labels, load_model, load_semantic,
                      train_from_human_coding)
 from .core import schema
-from .core.codebook import Codebook, as_codebook, load_codebook
+from .core.codebook import as_codebook
 from .core.errors import MSG_N_PROCESS, InputError
 from .core.io import (
     SUMMARY_FILE,
@@ -93,7 +93,7 @@ def ingest(
                                        nlp=nlp, cache_dir=cache_dir, progress=progress)
         if engine is not None and cache_dir is not None and nlp is None:
             anonymiser = functools.partial(_analyse_then, anonymiser, engine=engine, cache_dir=cache_dir,
-                                           codebook=codebook if isinstance(codebook, Codebook) else load_codebook(codebook),
+                                           codebook=as_codebook(codebook),
                                            progress=bool(progress))
     return read_exports(paths, anonymiser=anonymiser, role_table=role_table)
 
@@ -252,7 +252,7 @@ def code_inputs(
     n_process = default_n_process() if n_process is None else n_process
     if n_process < 1:
         raise InputError(MSG_N_PROCESS.format(n=n_process))
-    codebook = load_codebook(codebook)
+    codebook = as_codebook(codebook)
     if human_codings is None:
         human_codings = find_human_codings(inputs)
     elif not Path(human_codings).is_file():
@@ -501,7 +501,7 @@ def import_project(
     if isinstance(segments, (str, Path)):
         segments = _read_segments_file(segments)
     result = anonymise_import(import_qdpx(qdpx, codebook=codebook, segments=segments), nlp=nlp, cache_dir=cache_dir)
-    codebook_hash = load_codebook(codebook).hash if codebook else ""
+    codebook_hash = as_codebook(codebook).hash if codebook else ""
     with run_folder(out) as tmp:
         written = write_import(result, tmp, source=qdpx, codebook_hash=codebook_hash)
     return result, {name: out / Path(path).name for name, path in written.items()}

@@ -25,7 +25,7 @@ import pandas as pd
 from .. import config
 from ..core import schema
 from ..core.cache import DiskCache, text_key
-from ..core.codebook import Codebook, load_codebook
+from ..core.codebook import Codebook, as_codebook
 from ..core.errors import MSG_SEMANTIC_PIPELINE, InputError
 from ..core.ids import make_segment_id
 from ..core.nlp import load_nlp, nlp_fingerprint, parse_texts
@@ -174,7 +174,7 @@ def code_responses(
     serves the rules and the vectors. ``cache_dir=None`` disables every cache.
     """
     responses = schema.validate(responses, schema.Responses)
-    codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+    codebook = as_codebook(codebook)
     cues = cues if isinstance(cues, Cues) else load_cues(cues)
     if nlp is None:  # the semantic coder reads vectors: then one md parse serves everything
         nlp = load_nlp(semantic.model) if semantic is not None else load_nlp()
