@@ -43,26 +43,32 @@ def _resolve_overlaps(spans: Iterable[PersonalData], text: str) -> list[Personal
     return sorted(kept, key=lambda p: (p.start, p.end))
 
 
-def _find(
+def _pattern_spans(text: str, pattern: NamePattern | None) -> list[PersonalData]:
+    """The names ``pattern`` finds in ``text``, trimmed."""
+    spans = []
+    if pattern is not None:
+        for m in pattern.finditer(text):
+            s, e = _trim_span(text, m.start(), m.end())
+            spans.append(PersonalData(s, e, "PER", text[s:e]))
+    return spans
+
+
+def _candidate_spans(
     text: str,
     *,
-    known_patterns: Iterable[NamePattern | None],
+    known_pattern: NamePattern | None,
     entities: Iterable[Sequence[Any]] | None,
     rules: AnonymisationRules,
     stats: WordStats | None = None,
 ) -> tuple[list[PersonalData], set[str]]:
-    """Findings of one text, and the names among them that may be searched in other texts
-    (found after a civility or a title, or by the model with two words or more)."""
+    """Every candidate finding of one text, overlapping ones included (:func:`_resolve_overlaps`
+    chooses), and the names among them that may be searched in other texts (found after a
+    civility or a title, or by the model with two words or more)."""
     spans: list[PersonalData] = []
     spans += find_emails(text)
     spans += find_phones(text)
     spans += find_ip_addresses(text)
-    for pattern in known_patterns:
-        if pattern is None:
-            continue
-        for m in pattern.finditer(text):
-            s, e = _trim_span(text, m.start(), m.end())
-            spans.append(PersonalData(s, e, "PER", text[s:e]))
+    spans += _pattern_spans(text, known_pattern)
     cues = _civility_names(text, rules, stats)
     spans += cues
     shareable = {p.value for p in cues}
@@ -75,7 +81,7 @@ def _find(
             spans.append(PersonalData(cleaned[0], cleaned[1], "PER", value))
             if label != "GIVEN" and len(_words(value)) >= 2:
                 shareable.add(value)
-    return _resolve_overlaps(spans, text), shareable
+    return spans, shareable
 
 
 def find_personal_data(
@@ -118,7 +124,9 @@ def _find_all(
         labelled = {(_fold(t[int(s) : int(e)]), str(label)) for s, e, label in ents or () if len(_words(t[int(s) : int(e)])) == 1}
         for word, label in labelled:
             votes.setdefault(word, Counter())[label] += 1
-    first = {t: _find(t, known_patterns=[known_pattern], entities=e, rules=rules, stats=stats) for t, e in by_text.items()}
+    candidates = {t: _candidate_spans(t, known_pattern=known_pattern, entities=e, rules=rules, stats=stats)
+                  for t, e in by_text.items()}
+    first = {t: (_resolve_overlaps(spans, t), shareable) for t, (spans, shareable) in candidates.items()}
     known_folded = {_fold(n) for n in known_names}
     discovered: dict[str, None] = {}
     for t, (found, shareable) in first.items():
@@ -131,10 +139,11 @@ def _find_all(
     if not discovered:
         return {t: found for t, (found, _) in first.items()}
     discovered_pattern = _discovered_name_pattern(sorted(discovered), rules, stats, not_persons)
-    # a text where no discovered name can be found keeps its first-pass findings (the same call
-    # would give them again): only the others are searched a second time
+    # the second pass adds the discovered names' matches to each text's candidates (the same
+    # choice among overlapping findings as one pass with both patterns); a text where no
+    # discovered name can be found keeps its first-pass findings
     return {
-        t: (_find(t, known_patterns=[known_pattern, discovered_pattern], entities=e, rules=rules, stats=stats)[0]
+        t: (_resolve_overlaps(candidates[t][0] + _pattern_spans(t, discovered_pattern), t)
             if discovered_pattern is not None and discovered_pattern.could_match(t) else first[t][0])
-        for t, e in by_text.items()
+        for t in by_text
     }
