@@ -13,6 +13,8 @@ import sqlite3
 
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 import yaml
 
 from transitions_analysis.anonymisation import (
@@ -371,3 +373,25 @@ def test_names_pattern_shortcut_finds_what_the_regex_finds():
         assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in pattern.regex.finditer(text)], text
     assert [pattern.could_match(t) for t in texts] == [True, True, True, True, False, False, True, False]
     assert _names_regex(forms, set(), case_sensitive=False).first_words is None  # any case: no shortcut
+
+
+_NAME_WORDS = ["Jean", "Jean-Pierre", "D'Amico", "J.", "Le", "Gall", "Vidal", "Élodie", "O'Neil", "Da", "Silva", "Ana"]
+_GLUE = [" ", "  ", "-", "'", ".", ", ", "x", "\n", "é", "_", "2"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    forms=st.sets(st.lists(st.sampled_from(_NAME_WORDS), min_size=1, max_size=3).map(tuple), min_size=1, max_size=5),
+    singles=st.sets(st.sampled_from(["Vidal", "Gall", "Silva", "Ana"]), max_size=2),
+    words=st.lists(st.tuples(st.sampled_from(_NAME_WORDS), st.sampled_from([" "] * 6 + _GLUE)), max_size=12),
+)
+@example(forms={("Jean", "Vidal")}, singles={"Vidal"}, words=[("Jean", " "), ("Vidal", " ")])
+def test_names_pattern_finds_what_its_regex_finds_anywhere(forms, singles, words):
+    """Property: the first-word shortcut of a case-sensitive names pattern (the regex tried only
+    where a first word stands) finds the same matches as the regex tried at every position."""
+    from transitions_analysis.anonymisation.names import _names_regex
+
+    pattern = _names_regex(forms, singles, case_sensitive=True)
+    text = "".join(w + glue for w, glue in words)
+    for variant in (text, text.upper()):
+        assert [m.span() for m in pattern.finditer(variant)] == [m.span() for m in pattern.regex.finditer(variant)]

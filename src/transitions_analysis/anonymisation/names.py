@@ -232,8 +232,21 @@ class NamePattern:
         return self.first_words is None or not self.first_words.isdisjoint(_WORD_CHARS_RE.findall(text))
 
     def finditer(self, text: str):
-        """``regex.finditer(text)``, skipped when :meth:`could_match` is False."""
-        return self.regex.finditer(text) if self.could_match(text) else iter(())
+        """The matches of ``regex.finditer(text)``. With first words, the regex is only tried
+        where one of them stands as a whole word: every form starts with its first word right
+        after a non-word character, so no match can start anywhere else (same matches, left to
+        right, without overlaps, as the regex tried at every position)."""
+        if self.first_words is None:
+            yield from self.regex.finditer(text)
+            return
+        end = 0
+        for word in _WORD_CHARS_RE.finditer(text):
+            if word.start() < end or word.group() not in self.first_words:
+                continue
+            m = self.regex.match(text, word.start())
+            if m is not None:
+                end = m.end()
+                yield m
 
 
 _WORD_CHARS_RE = re.compile(r"\w+")
