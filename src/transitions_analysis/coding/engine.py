@@ -28,7 +28,7 @@ from ..core.cache import DiskCache, text_key
 from ..core.codebook import Codebook, as_codebook
 from ..core.errors import MSG_SEMANTIC_PIPELINE, InputError
 from ..core.ids import make_segment_id
-from ..core.nlp import load_nlp, nlp_fingerprint, parse_texts
+from ..core.nlp import load_nlp, nlp_fingerprint, package_id, parse_texts, planned_components, planned_fingerprint
 from ..core.schema import RULE_CODER, SEMANTIC_CODER, SOURCE_HUMAN, SOURCE_RULE, SOURCE_SEMANTIC
 from ..segmentation import MIN_SEGMENT_CHARS, SHORT_ANSWER_CHARS, segment_bounds, segments_frame
 from .codings import codings_table
@@ -176,8 +176,20 @@ def code_responses(
     responses = schema.validate(responses, schema.Responses)
     codebook = as_codebook(codebook)
     cues = cues if isinstance(cues, Cues) else load_cues(cues)
-    if nlp is None:  # the semantic coder reads vectors: then one md parse serves everything
-        nlp = load_nlp(semantic.model) if semantic is not None else load_nlp()
+    if nlp is None and semantic is not None:  # the semantic coder reads vectors: one md parse serves everything
+        nlp = load_nlp(semantic.model)
+    # the default pipeline is only loaded when something is not in the cache: its identity (for
+    # the cache keys) is read from the model package's description
+    planned = planned_fingerprint(config.SPACY_MODEL, purpose="coding") if nlp is None else None
+    if nlp is None and planned is None:
+        nlp = load_nlp()
+
+    def pipeline():
+        nonlocal nlp
+        if nlp is None:
+            nlp = load_nlp()
+        return nlp
+
     coder = RuleCoder(codebook, cues=cues)
     if semantic is not None:
         _check_vectors(nlp, semantic)
@@ -186,7 +198,7 @@ def code_responses(
 
     # 1. one analysis per distinct text, from the results cache or computed
     unique = list(dict.fromkeys(texts))
-    salt = coding_salt(nlp_fingerprint(nlp), coder, semantic)
+    salt = coding_salt(planned or nlp_fingerprint(nlp), coder, semantic)
     keys = [text_key(salt, t) for t in unique]
     stats: dict[str, int] = {"unique_texts": len(unique)}
     store = DiskCache(cache_dir, "coding") if cache_dir is not None else None
@@ -195,7 +207,7 @@ def code_responses(
         stats["coding_cache"] = len(found)
         todo = [i for i, k in enumerate(keys) if k not in found]
         if todo:
-            computed = _analyse_texts([unique[i] for i in todo], nlp=nlp, coder=coder, n_process=n_process,
+            computed = _analyse_texts([unique[i] for i in todo], nlp=pipeline(), coder=coder, n_process=n_process,
                                       cache_dir=cache_dir, progress=progress, stats=stats, semantic=semantic)
             new = [(keys[i], r) for i, r in zip(todo, computed)]
             found.update(new)
@@ -265,29 +277,29 @@ def code_responses(
         seen = set(human_codings["response_id"].dropna().astype(str)) & set(rids)
     base = combine_codings(rule_codings, model_codings, human, human_seen=seen)
     questions = list(zip(responses["question_id"], responses["question"]))
-    roles = question_roles(questions, nlp=nlp, coder=coder)
-    expectations, exp_codings = build_expectations(responses, segments, base, text_exp, roles, prop_exp,
-                                                   proposal_questions(questions, nlp=nlp, coder=coder))
+    roles, proposals = _question_analysis(questions, pipeline=pipeline, coder=coder, salt=salt, cache_dir=cache_dir)
+    expectations, exp_codings = build_expectations(responses, segments, base, text_exp, roles, prop_exp, proposals)
     codings = combine_codings(pd.concat([rule_codings, exp_codings], ignore_index=True), model_codings, human,
                               human_seen=seen)
     suggestions = suggestions_table(queue_rows, human_seen=set(codings.loc[codings["source"] == SOURCE_HUMAN, "response_id"])
                                     | (seen or set()), coded=codings)
 
-    import spacy
+    from importlib.metadata import version
 
+    if nlp is not None:
+        name, model_version = f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}", nlp.meta.get("version", "")
+        components = list(nlp.pipe_names)
+    else:  # everything came from the cache: what load_nlp would have loaded
+        (name, model_version), components = package_id(config.SPACY_MODEL), planned_components(config.SPACY_MODEL)
     run_info = {
         "package": "transitions-analysis",
         "package_version": config.VERSION,
-        "spacy_version": spacy.__version__,
-        "nlp": {
-            "model": f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}",
-            "model_version": nlp.meta.get("version", ""),
-            "components": list(nlp.pipe_names),
-        },
+        "spacy_version": version("spacy"),
+        "nlp": {"model": name, "model_version": model_version, "components": components},
         "codebook": {"name": codebook.name, "version": codebook.version, "hash": codebook.hash,
                      "file": Path(codebook.path).name if codebook.path else ""},
         "cues_hash": cues.hash,
-        "expectation_direction": direction_method(nlp),
+        "expectation_direction": direction_method(model=name if nlp is None else None, nlp=nlp),
         "model_used": model is not None,
         "model": _describe_model(model),
         "semantic_used": semantic is not None,
@@ -306,6 +318,31 @@ def code_responses(
     log.info("codage : %d réponses, %d segments, %d codages, %d attentes (%d texte(s) déjà en cache)",
              len(responses), len(segments), len(codings), len(expectations), stats.get("coding_cache", 0))
     return CodingResult(segments, codings, expectations, run_info, stats, suggestions)
+
+
+def _question_analysis(questions, *, pipeline, coder: RuleCoder, salt: str, cache_dir) -> tuple[dict, frozenset]:
+    """:func:`question_roles` and :func:`proposal_questions` of ``(question_id, question)``
+    pairs, through the coding cache (keyed by the pairs and ``salt``); ``pipeline()`` gives the
+    spaCy pipeline, loaded only when they are not cached."""
+    import json
+
+    pairs = sorted({(str(q_id or ""), str(q or "")) for q_id, q in questions})
+    key = text_key(salt, "questions", json.dumps(pairs, ensure_ascii=False))
+    store = DiskCache(cache_dir, "coding") if cache_dir is not None else None
+    try:
+        cached = store.get_json([key]).get(key) if store else None
+        if cached is not None:
+            return ({(q_id, q): tuple(r) for q_id, q, r in cached["roles"]},
+                    frozenset((q_id, q) for q_id, q in cached["proposals"]))
+        roles = question_roles(pairs, nlp=pipeline(), coder=coder)
+        proposals = proposal_questions(pairs, nlp=pipeline(), coder=coder)
+        if store:
+            store.put_json([(key, {"roles": [[q_id, q, list(r)] for (q_id, q), r in sorted(roles.items())],
+                                   "proposals": sorted(map(list, proposals))})])
+    finally:
+        if store:
+            store.close()
+    return roles, proposals
 
 
 def _describe_semantic(semantic) -> dict | None:

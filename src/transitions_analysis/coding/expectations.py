@@ -165,13 +165,15 @@ def load_parser(nlp):
     return parser if "parser" in parser.pipe_names else None
 
 
-def direction_method(nlp) -> str:
-    """How the category expected to act is found with ``nlp`` (French, for run.json and the report)."""
+def direction_method(nlp=None, *, model: str | None = None) -> str:
+    """How the category expected to act is found with ``nlp``, or with the installed ``model``
+    package (French, for run.json and the report)."""
     from ..core.nlp import _components, model_id
 
-    name = (getattr(nlp, "meta", None) or {}).get("name")
-    if name and "parser" in _components(model_id(nlp)[0]):
-        return f"analyse en dépendances ({model_id(nlp)[0]}) : l'agent de l'action souhaitée"
+    if model is None and (getattr(nlp, "meta", None) or {}).get("name"):
+        model = model_id(nlp)[0]
+    if model and "parser" in _components(model):
+        return f"analyse en dépendances ({model}) : l'agent de l'action souhaitée"
     return "voisinage des mots (pas d'analyseur syntaxique)"
 
 

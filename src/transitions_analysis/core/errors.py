@@ -122,6 +122,11 @@ MSG_SEMANTIC_PIPELINE = "le codeur sémantique lit des vecteurs de {expected} di
 MSG_ENGINE_UNKNOWN = "moteur inconnu : {engine} (moteurs : {engines} ; --scheduler ne va qu'avec --engine dask)"
 MSG_DASK_MISSING = "le moteur Dask demande dask[distributed] : pip install 'dask[distributed]'"
 MSG_N_PROCESS = "--n-process doit être au moins 1 (reçu : {n})"
+MSG_WORKER_PIPELINE = ("un travailleur analyse avec une autre chaîne spaCy que celle des clés du cache : "
+                       "attendu {expected}, trouvé {found} (installez le même modèle et la même version de spaCy "
+                       "sur chaque travailleur)")
+MSG_PIPELINE_PLAN = ("erreur interne : le modèle spaCy {model} ({purpose}) chargé a les composants {loaded}, "
+                     "sa description (meta.json) en annonçait {planned}")
 
 # Review loop (coding.review).
 MSG_REVIEW_NO_SHEET = "onglet « {sheet} » absent : ce classeur n'est pas une file de relecture (review-export)"

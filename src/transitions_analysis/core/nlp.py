@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from .. import config
 from .cache import DiskCache, text_key
-from .errors import InputError
+from .errors import MSG_PIPELINE_PLAN, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -53,15 +53,20 @@ CACHE_ATTRS = ("ORTH", "NORM", "LEMMA", "POS", "TAG", "MORPH", "SENT_START", "SP
 
 
 def _components(model: str) -> list[str]:
-    """Component names a model package declares (empty when unknown)."""
-    from spacy.util import get_model_meta, get_package_path, is_package
+    """Component names a model package (or a model folder) declares (empty when unknown)."""
+    import json
 
-    try:
-        meta_path = get_package_path(model) / model if is_package(model) else Path(model)
-        meta_dir = next(p for p in [meta_path, *meta_path.parent.glob(f"{model}-*")] if (p / "meta.json").is_file())
-        return list(get_model_meta(meta_dir).get("components", []))
-    except (OSError, StopIteration, ValueError):
-        return []
+    meta = _package_meta(model)
+    if meta is None:
+        folder = Path(model)
+        for candidate in [folder, *sorted(folder.parent.glob(f"{folder.name}-*"))]:
+            if (candidate / "meta.json").is_file():
+                try:
+                    meta = json.loads((candidate / "meta.json").read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    return []
+                break
+    return list((meta or {}).get("components", []))
 
 
 @lru_cache(maxsize=4)
@@ -74,13 +79,8 @@ def load_nlp(model: str = config.SPACY_MODEL, *, purpose: str = "coding") -> Lan
 
     if purpose not in PURPOSES:
         raise ValueError(f"purpose inconnu : {purpose!r} ({', '.join(PURPOSES)})")
-    wanted = PURPOSES[purpose]
     components = _components(model)
-    keep = set(wanted)
-    if purpose == "entities":
-        keep.add("tok2vec")  # dropped below when the ner component does not listen to it
-    if "senter" in wanted and components and "senter" not in components:
-        keep.add("parser")  # no senter shipped: the parser sets sentences
+    keep = _kept(purpose, components)
     exclude = [c for c in components if c not in keep]
     try:
         nlp = spacy.load(model, exclude=exclude)
@@ -94,23 +94,88 @@ def load_nlp(model: str = config.SPACY_MODEL, *, purpose: str = "coding") -> Lan
     if purpose == "entities" and "tok2vec" in nlp.pipe_names:
         if "ner" not in getattr(nlp.get_pipe("tok2vec"), "listening_components", []):
             nlp.remove_pipe("tok2vec")
+    planned = planned_components(model, purpose=purpose)
+    if planned is not None and list(nlp.pipe_names) != planned:
+        # the cache keys computed without loading (planned_fingerprint) would not be this pipeline's
+        raise RuntimeError(MSG_PIPELINE_PLAN.format(model=model, purpose=purpose, planned=planned,
+                                                    loaded=list(nlp.pipe_names)))
     log.debug("pipeline spaCy %s chargée : %s", model, nlp.pipe_names)
     return nlp
+
+
+def _kept(purpose: str, components: Sequence[str]) -> set[str]:
+    """The components of a model (``components``, all it declares) kept for ``purpose``."""
+    wanted = PURPOSES[purpose]
+    keep = set(wanted)
+    if purpose == "entities":
+        keep.add("tok2vec")  # dropped by load_nlp when the ner component does not listen to it
+    if "senter" in wanted and components and "senter" not in components:
+        keep.add("parser")  # no senter shipped: the parser sets sentences
+    return keep
+
+
+def planned_components(model: str = config.SPACY_MODEL, *, purpose: str = "coding") -> list[str] | None:
+    """The ``pipe_names`` :func:`load_nlp` gives for ``purpose``, read from the package's
+    meta.json without loading it (None when unknown, or for ``entities``, whose shared tok2vec
+    is kept or not depending on the weights)."""
+    components = _components(model)
+    if not components or purpose == "entities":
+        return None
+    keep = _kept(purpose, components)
+    return [c for c in components if c in keep]
+
+
+@lru_cache(maxsize=16)
+def planned_fingerprint(model: str = config.SPACY_MODEL, *, purpose: str = "coding",
+                        without: tuple[str, ...] = ()) -> str | None:
+    """:func:`nlp_fingerprint` of ``load_nlp(model, purpose=purpose)`` without loading spaCy or
+    the model (about 5 s saved on a re-run whose texts are all in the cache); None when the
+    package's meta.json does not tell. :func:`load_nlp` checks that what it loads matches."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    names = planned_components(model, purpose=purpose)
+    meta = _package_meta(model)
+    if names is None or meta is None:
+        return None
+    try:
+        spacy_version = version("spacy")
+    except PackageNotFoundError:  # pragma: no cover - spaCy is a dependency
+        return None
+    extra = "" if any(n in _SENTENCE_COMPONENTS for n in names) else "+sentencizer"
+    kept = [n for n in names if n not in without]
+    return (f"{meta.get('lang', '')}_{meta.get('name', '')}=={meta.get('version', '')}"
+            f"|spacy=={spacy_version}|{','.join(kept)}{extra}")
+
+
+@lru_cache(maxsize=8)
+def _package_meta(model: str) -> dict | None:
+    """The meta.json of an installed model package, read without importing spaCy (None when
+    ``model`` is not an installed package)."""
+    import json
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(model)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    base = Path(next(iter(spec.submodule_search_locations)))
+    for candidate in [base / model, *sorted(base.glob(f"{model}-*")), base]:
+        if (candidate / "meta.json").is_file():
+            try:
+                return json.loads((candidate / "meta.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None
+    return None
 
 
 @lru_cache(maxsize=8)
 def package_id(model: str = config.SPACY_MODEL) -> tuple[str, str] | None:
     """``(lang_name, version)`` of an installed model package read from its meta.json, without
     loading it (None when unknown): what :func:`model_id` would say once it is loaded."""
-    from spacy.util import get_model_meta, get_package_path, is_package
-
-    try:
-        if not is_package(model):
-            return None
-        base = get_package_path(model)
-        meta_dir = next(p for p in [base / model, *base.glob(f"{model}-*"), base] if (p / "meta.json").is_file())
-        meta = get_model_meta(meta_dir)
-    except (OSError, StopIteration, ValueError):
+    meta = _package_meta(model)
+    if meta is None:
         return None
     return f"{meta.get('lang', '')}_{meta.get('name', '')}", str(meta.get("version", ""))
 

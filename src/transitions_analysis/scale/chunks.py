@@ -22,7 +22,8 @@ from ..coding.expectations import load_parser
 from ..coding.rules import RuleCoder
 from ..core.cache import DiskCache, text_key
 from ..core.codebook import Codebook, load_codebook
-from ..core.nlp import load_nlp, model_id, nlp_fingerprint, pipe_texts, set_sentences
+from ..core.errors import MSG_WORKER_PIPELINE
+from ..core.nlp import load_nlp, model_id, nlp_fingerprint, package_id, pipe_texts, planned_fingerprint, set_sentences
 from .engines import Engine
 
 log = logging.getLogger(__name__)
@@ -39,22 +40,31 @@ def _coder(codebook: Codebook, cues: Cues) -> RuleCoder:
     return _CODERS[key]
 
 
-def pipeline_identity(model: str = config.SPACY_MODEL) -> dict[str, Any]:
+def pipeline_identity(model: str = config.SPACY_MODEL, *, load: bool = True) -> dict[str, Any] | None:
     """What the cache keys of a worker's results depend on: the NER cache's ``(model, version)``
-    and the coding pipeline's fingerprint (the ``analysis`` pipeline without ``ner``)."""
+    and the coding pipeline's fingerprint (the ``analysis`` pipeline without ``ner``). With
+    ``load=False``, read from the model package's description without loading spaCy (None when
+    it does not tell)."""
+    if not load:
+        ner, coding = package_id(model), planned_fingerprint(model, purpose="analysis", without=("ner",))
+        return {"ner": list(ner), "coding": coding} if ner and coding else None
     nlp = load_nlp(model, purpose="analysis")
-    name, version = model_id(nlp)
-    return {"ner": [name, version], "coding": nlp_fingerprint(nlp, without=("ner",)),
-            "components": list(nlp.pipe_names)}
+    return {"ner": list(model_id(nlp)), "coding": nlp_fingerprint(nlp, without=("ner",))}
 
 
 def analyse_chunk(chunk: Sequence[tuple[str, bool]], *, model: str = config.SPACY_MODEL,
-                  codebook: Codebook | None = None, cues: Cues | None = None) -> list[dict[str, Any]]:
+                  codebook: Codebook | None = None, cues: Cues | None = None,
+                  identity: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """One spaCy pass over a chunk of ``(text, code)`` pairs: for each, ``{"ents": [[start, end,
     label], ...], "r": coding result or None}`` (``r`` only when ``code``). The same function runs
     in this process, in a local worker process or on a Dask worker (pipelines and rule coder are
-    loaded once per process)."""
+    loaded once per process). ``identity``: the :func:`pipeline_identity` the results will be
+    cached under; a worker whose pipeline differs (another model or spaCy version) refuses."""
     nlp = load_nlp(model, purpose="analysis")
+    if identity is not None:
+        here = {"ner": list(model_id(nlp)), "coding": nlp_fingerprint(nlp, without=("ner",))}
+        if here != identity:
+            raise RuntimeError(MSG_WORKER_PIPELINE.format(expected=identity, found=here))
     texts = [t for t, _ in chunk]
     docs = list(pipe_texts(nlp, texts, batch_size=config.SPACY_BATCH_SIZE))
     set_sentences(d for d in docs if not d.has_annotation("SENT_START"))
@@ -99,7 +109,7 @@ def prime_caches(
 
     codebook = codebook or load_codebook(None)
     cues = cues or load_cues(None)
-    identity = engine.call(pipeline_identity, model)
+    identity = pipeline_identity(model, load=False) or engine.call(pipeline_identity, model)
     name, version = identity["ner"]
     salt = coding_salt(identity["coding"], _coder(codebook, cues))
     to_code = set(code)
@@ -122,7 +132,8 @@ def prime_caches(
                  len(todo), len(unique), engine.describe())
         bar = tqdm(total=len(todo), desc="analyse spaCy", unit="texte", disable=not progress or not todo)
         chunks = list(_chunks(todo, chunk_size or config.CHUNK_TEXTS))
-        for chunk, results in zip(chunks, engine.map(analyse_chunk, chunks, model=model, codebook=codebook, cues=cues)):
+        for chunk, results in zip(chunks, engine.map(analyse_chunk, chunks, model=model, codebook=codebook, cues=cues,
+                                                              identity=identity)):
             ner_cache.put_json((text_key(name, version, t), r["ents"]) for (t, _), r in zip(chunk, results))
             coding_cache.put_json((text_key(salt, t), r["r"]) for (t, c), r in zip(chunk, results) if c)
             stats["analysed"] += len(chunk)
