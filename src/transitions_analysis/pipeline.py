@@ -257,14 +257,16 @@ def code_inputs(
         human_codings = find_human_codings(inputs)
     elif not Path(human_codings).is_file():
         raise InputError("fichier de codage humain introuvable", path=human_codings)
-    with _run_cache(cache) as run_cache, make_engine(engine, n_process=n_process, scheduler=scheduler) as runner:
+    with _run_cache(cache) as run_cache:
         started = time.perf_counter()
-        ingested = ingest(list(inputs), cache_dir=run_cache, engine=runner, codebook=codebook, progress=progress)
+        # the workers only serve the one analysis pass: stopped before the tables are built
+        with make_engine(engine, n_process=n_process, scheduler=scheduler) as runner:
+            ingested = ingest(list(inputs), cache_dir=run_cache, engine=runner, codebook=codebook, progress=progress)
+            engine_info = {**runner.describe(), "n_process": n_process}
         return _code_ingested(ingested, inputs, out, codebook=codebook, model_path=model_path, use_model=use_model,
                               human_codings=human_codings, cache_dir=run_cache if cache else None,
                               run_cache=run_cache, progress=progress, n_process=1, semantic_path=semantic_path,
-                              measure=measure, engine_info={**runner.describe(), "n_process": n_process},
-                              started=started)
+                              measure=measure, engine_info=engine_info, started=started)
 
 
 def _code_ingested(ingested: IngestResult, inputs, out: Path, *, codebook, model_path, use_model, human_codings,
