@@ -13,20 +13,29 @@ One package per stage of a one-way flow, over a shared ``core`` (``docs/architec
 """
 
 from .config import VERSION as __version__
-from .api import (
-    agree,
-    calibrate_semantic,
-    code,
-    figures,
-    ingest,
-    read_coded,
-    report,
-    review_export,
-    review_import,
-    synthesise,
-    write_coded,
-)
-from .core.io import CodedTables
+
+# The API (ta.ingest, ta.code...) is imported on first use, so that a worker process importing
+# one stage (transitions_analysis.scale) does not load every other stage and its libraries.
+_API = ("agree", "calibrate_semantic", "code", "figures", "ingest", "read_coded", "report", "review_export",
+        "review_import", "synthesise", "write_coded")
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _API:
+        value = getattr(importlib.import_module(".api", __name__), name)
+    elif name == "CodedTables":
+        value = importlib.import_module(".core.io", __name__).CodedTables
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "calibrate_semantic",

@@ -16,10 +16,31 @@ from .combine import combine_codings, review_table, suggestions_table
 from .cues import Cues, load_cues, parse_cues
 from .engine import CodingResult, code_responses, human_codings_table
 from .expectations import build_expectations, detect_expectations, question_roles
-from .learn import LearningCoder, ThresholdedOneVsRest, human_labels, load_model, save_model, train_from_human_coding, training_table
-from .review import read_review_xlsx, review_codings, write_review_xlsx
 from .rules import DocAnalysis, Match, RuleCoder, rule_codings
-from .semantic import SemanticCoder, fit_from_human_coding, load_semantic, save_semantic
+
+# The learning and semantic coders (scikit-learn) and the review loop (openpyxl) are imported on
+# first use: a worker process that only runs the rules (transitions_analysis.scale) then never
+# loads scikit-learn and SciPy (about 60 MB each).
+_LAZY = {
+    **dict.fromkeys(("LearningCoder", "ThresholdedOneVsRest", "human_labels", "load_model", "save_model",
+                     "train_from_human_coding", "training_table"), ".learn"),
+    **dict.fromkeys(("read_review_xlsx", "review_codings", "write_review_xlsx"), ".review"),
+    **dict.fromkeys(("SemanticCoder", "fit_from_human_coding", "load_semantic", "save_semantic"), ".semantic"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "CodingResult",
