@@ -172,3 +172,71 @@ def test_dask_local_cluster_of_two_workers_codes_2000_answers_like_the_local_eng
     outs = _code_with_both_engines(src, tmp_path)
     _same_files(outs)
     assert (outs["local"] / "codings.csv").stat().st_size > 10_000
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("purpose", ["coding", "analysis", "tokens", "parsing"])
+def test_pipeline_identity_read_from_the_package_is_the_loaded_pipelines(purpose):
+    """The cache keys computed without loading spaCy (meta.json) are those of the loaded pipeline."""
+    from transitions_analysis.core.nlp import load_nlp, nlp_fingerprint, planned_components, planned_fingerprint
+
+    nlp = load_nlp(purpose=purpose)
+    assert planned_components(purpose=purpose) == list(nlp.pipe_names)
+    assert planned_fingerprint(purpose=purpose) == nlp_fingerprint(nlp)
+    assert planned_fingerprint(purpose=purpose, without=("ner",)) == nlp_fingerprint(nlp, without=("ner",))
+    assert planned_fingerprint("no_such_model_xyz", purpose=purpose) is None
+
+
+@pytest.mark.model
+def test_a_worker_with_another_pipeline_refuses_to_fill_the_cache():
+    """Results are cached under the identity the main process computed; a worker whose pipeline
+    is not that one (another model or spaCy version on a cluster node) stops with an error."""
+    from transitions_analysis.scale import analyse_chunk, pipeline_identity
+
+    identity = pipeline_identity(load=False)
+    assert identity == pipeline_identity()  # the same read from meta.json as from the loaded pipeline
+    assert analyse_chunk([("Les élus doivent coopérer.", True)], identity=identity)[0]["r"] is not None
+    other = {**identity, "coding": identity["coding"].replace("spacy==", "spacy==0.")}
+    with pytest.raises(RuntimeError, match="autre chaîne spaCy"):
+        analyse_chunk([("Les élus doivent coopérer.", True)], identity=other)
+
+
+@pytest.mark.model
+def test_a_rerun_from_the_cache_loads_no_spacy_and_gives_the_same_tables(make_responses, tmp_path):
+    """Everything cached (answers and questions): the coding stage loads no spaCy pipeline,
+    and its tables and run.json's description of the pipeline are those of the first run."""
+    import subprocess
+    import sys
+
+    script = r"""
+import json, sys
+from pathlib import Path
+import pandas as pd
+from transitions_analysis.coding import code_responses
+responses = pd.read_pickle(sys.argv[1])
+result = code_responses(responses, cache_dir=sys.argv[2], progress=False)
+out = Path(sys.argv[3])
+for name in ("segments", "codings", "expectations"):
+    getattr(result, name).to_csv(out / f"{name}.csv", index=False)
+(out / "nlp.json").write_text(json.dumps([result.run_info["nlp"], result.run_info["expectation_direction"],
+                                          result.run_info["spacy_version"]]))
+from transitions_analysis.core.nlp import load_nlp
+(out / "spacy_loaded.txt").write_text(str(load_nlp.cache_info().misses > 0))
+"""
+    texts = ["Les élus doivent montrer l'exemple et coopérer avec les associations.",
+             "Il faut que l'État finance la rénovation des écoles.",
+             "Les entreprises attendent des collectivités un cadre clair."]
+    responses = make_responses(texts)
+    responses.to_pickle(tmp_path / "responses.pkl")
+    runs = []
+    for i in range(2):
+        out = tmp_path / f"run{i}"
+        out.mkdir()
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / "responses.pkl"), str(tmp_path / "cache"), str(out)],
+                       check=True)
+        runs.append(out)
+    assert (runs[0] / "spacy_loaded.txt").read_text() == "True"
+    assert (runs[1] / "spacy_loaded.txt").read_text() == "False"
+    for name in ("segments.csv", "codings.csv", "expectations.csv", "nlp.json"):
+        assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), name
+    assert (runs[0] / "codings.csv").read_text().count("\n") > 1
