@@ -73,6 +73,9 @@ def main(argv=None) -> int:
               for r, stratum in chosen]
     OUT.mkdir(parents=True, exist_ok=True)
     target = OUT / "answers.csv"
+    if not extend and (OUT / "draw2_ids.txt").is_file():
+        print("le second tirage existe (draw2_ids.txt) : relancer avec --extend, sinon il serait effacé", file=sys.stderr)
+        return 1
     if extend:
         first = _csv_text(lines)
         if target.is_file() and not target.read_text(encoding="utf-8").startswith(first):
