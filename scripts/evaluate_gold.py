@@ -36,8 +36,15 @@ import pandas as pd
 from transitions_analysis import config
 from transitions_analysis.core import schema
 from transitions_analysis.core.nlp import load_nlp
-from transitions_analysis.evaluation import (GOLD_CODERS, gold_codings, load_gold, pattern_effects, response_labels,
-                                            score_codings, score_expectations)
+from transitions_analysis.evaluation import (
+    GOLD_CODERS,
+    gold_codings,
+    load_gold,
+    pattern_effects,
+    response_labels,
+    score_codings,
+    score_expectations,
+)
 
 CODES = [c for c in schema.CONTRACT_CODES if not c.startswith("outcome.")]  # outcomes are not coded in this set
 UNIONS = {"rules+model": (schema.RULE_CODER, schema.MODEL_CODER),
@@ -143,7 +150,7 @@ def main(argv=None) -> int:
     roles = score_expectations(run.expectations, gold.expectations, gold.responses["response_id"])
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 30)
-    fmt = lambda v: f"{v:.2f}"  # noqa: E731
+    fmt = lambda v: f"{v:.2f}"
     print(f"Jeu de référence : {len(gold.responses)} réponses ({gold.path}) ; analyse {args.nlp} ; "
           f"codeurs appris en validation croisée à {run.n_splits} plis (random_state={run.random_state}), "
           f"seuils calibrés sur les plis d'apprentissage seulement.")
