@@ -395,3 +395,43 @@ def test_names_pattern_finds_what_its_regex_finds_anywhere(forms, singles, words
     text = "".join(w + glue for w, glue in words)
     for variant in (text, text.upper()):
         assert [m.span() for m in pattern.finditer(variant)] == [m.span() for m in pattern.regex.finditer(variant)]
+
+
+@pytest.mark.filterwarnings("ignore:.*does not have any patterns:UserWarning")
+def test_kept_candidates_give_what_a_fresh_run_gives_when_the_corpus_changes(tmp_path):
+    """A re-run reuses the first-pass candidates of texts seen before (offsets only in the cache),
+    except where the corpus now answers the common-word test differently: « Garnier », a name in
+    the first corpus, is an ordinary word in a second one that writes « garnier » in lower case."""
+    from transitions_analysis.anonymisation import _find_all, _replace_all
+    from transitions_analysis.anonymisation.detect import CandidateMemo
+    from transitions_analysis.anonymisation.names import _default_rules
+
+    nlp = _ruler_nlp([{"label": "PER", "pattern": "Garnier"}, {"label": "PER", "pattern": "Odile Chevalier"}])
+    first = ["Le projet de Garnier avance bien.", "Merci à Odile Chevalier, écrire à odile@example.org.", "Rien ici."]
+    second = first + ["le garnier du village est plein", "un garnier rempli", "au garnier", "le garnier neuf",
+                      "vider le garnier"]
+
+    def fresh(texts):
+        return [a.text for a in _replace_all(texts, known_names=[], nlp=nlp, cache_dir=None, rules=None)]
+
+    def cached(texts):
+        return [a.text for a in _replace_all(texts, known_names=[], nlp=nlp, cache_dir=tmp_path, rules=None)]
+
+    assert cached(first) == fresh(first)
+    assert "[PERSONNE_" in fresh(first)[0] and "Garnier" not in fresh(first)[0]
+    assert cached(second) == fresh(second)
+    assert "Garnier" in fresh(second)[0]  # an ordinary word in this corpus
+    with sqlite3.connect(tmp_path / CACHE_FILE) as con:
+        rows = con.execute("SELECT * FROM anonymisation").fetchall()
+    assert rows and not any(w in str(v) for row in rows for v in row for w in ("Garnier", "Odile", "example"))
+    # what was reused and what was examined again
+    rules = _default_rules()
+    entities = recognise_entities(second, nlp=nlp)
+    memo = CandidateMemo(tmp_path)
+    _find_all(second, entities, known_names=[], rules=rules, memo=memo)
+    memo.close()
+    assert memo.stats["computed"] == 0 and memo.stats["kept"] == len(second)
+    memo = CandidateMemo(tmp_path)
+    _find_all(first, recognise_entities(first, nlp=nlp), known_names=[], rules=rules, memo=memo)
+    memo.close()
+    assert memo.stats == {"kept": 2, "computed": 1}  # « Garnier » is a name again: its text re-examined

@@ -19,6 +19,7 @@ first appearance, so the same inputs give the same output), ``[EMAIL]``, ``[TELE
 from __future__ import annotations
 
 import bisect
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import MSG_MISSING_COLUMN, InputError
-from .detect import _find_all, find_personal_data
+from .detect import CandidateMemo, _find_all, find_personal_data
 from .names import (
     AnonymisationRules,
     _default_rules,
@@ -69,6 +70,8 @@ __all__ = [
     "load_ner_pipeline",
     "recognise_entities",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,14 @@ def _replace_all(
     known = [str(n) for n in dict.fromkeys(known_names) if isinstance(n, str) and n.strip()]
     texts = list(dict.fromkeys(c for c in cells if isinstance(c, str) and c.strip()))
     entities = recognise_entities(texts, nlp=nlp, cache_dir=cache_dir, progress=progress)
-    findings = _find_all(texts, entities, known_names=known, rules=rules)
+    memo = CandidateMemo(cache_dir) if cache_dir is not None else None
+    try:
+        findings = _find_all(texts, entities, known_names=known, rules=rules, memo=memo)
+    finally:
+        if memo is not None:
+            memo.close()
+            log.info("anonymisation : %d texte(s) examiné(s), %d repris d'une exécution précédente",
+                     memo.stats["computed"], memo.stats["kept"])
     mentions = [_parse_name(n, rules) for n in known]
     for t in texts:
         mentions += [_parse_name(p.value, rules) for p in findings[t] if p.kind == "PER"]

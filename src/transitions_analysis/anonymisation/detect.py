@@ -3,9 +3,15 @@ overlaps (an e-mail beats a name inside it)."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
+
+from ..core.cache import DiskCache, text_key
 
 from .names import (
     AnonymisationRules,
@@ -84,6 +90,105 @@ def _candidate_spans(
     return spans, shareable
 
 
+class _AskedStats:
+    """A :class:`WordStats` that records each word it is asked about and its answer."""
+
+    __slots__ = ("stats", "asked")
+
+    def __init__(self, stats: WordStats):
+        self.stats = stats
+        self.asked: dict[str, bool] = {}
+
+    def is_common(self, word: str) -> bool:
+        answer = self.stats.is_common(word)
+        self.asked[word] = answer
+        return answer
+
+
+def _source_hash() -> str:
+    """Hash of the anonymiser's own source: a code change invalidates kept candidates."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for name in ("anonymisation/detect.py", "anonymisation/names.py", "anonymisation/patterns.py",
+                 "anonymisation/words.py", "core/text.py"):
+        digest.update((package / name).read_bytes())
+    return digest.hexdigest()
+
+
+class CandidateMemo:
+    """First-pass candidates of texts kept in the on-disk cache (namespace ``anonymisation``), so
+    that a re-run after a new session only examines the new texts.
+
+    A text's candidates depend on the text, its entities, the rules, the names the source gives
+    and the anonymiser's code (all in the key), and on the corpus only through the common-word
+    test (:class:`WordStats`): each entry keeps the words that test was asked about and its
+    answers, and is used again only when the new corpus gives every one the same answer.
+    Entries hold offsets and booleans, never text: a word is kept as the offsets of one of its
+    occurrences in the text.
+    """
+
+    def __init__(self, cache_dir: str | Path):
+        self.cache = DiskCache(cache_dir, "anonymisation")
+        self.stats = {"kept": 0, "computed": 0}
+
+    def close(self) -> None:
+        self.cache.close()
+
+    def candidates(self, by_text: dict[str, Any], *, known_pattern: NamePattern | None, rules: AnonymisationRules,
+                   stats: WordStats) -> dict[str, tuple[list[PersonalData], set[str]]]:
+        """:func:`_candidate_spans` of every text of ``by_text`` (text -> entities)."""
+        salt = text_key("anonymisation-candidates", _source_hash(), _rules_fingerprint(rules),
+                        known_pattern.regex.pattern if known_pattern is not None else "")
+        keys = {t: text_key(salt, json.dumps(e or [], separators=(",", ":")), t) for t, e in by_text.items()}
+        stored = self.cache.get_json(list(keys.values()))
+        out: dict[str, tuple[list[PersonalData], set[str]]] = {}
+        new: list[tuple[str, Any]] = []
+        for t, e in by_text.items():
+            entry = stored.get(keys[t])
+            if entry is not None and all(stats.is_common(t[a:z]) == bool(v) for a, z, v in entry["q"]):
+                out[t] = ([PersonalData(a, z, kind, t[a:z]) for a, z, kind in entry["s"]],
+                          {t[a:z] for a, z in entry["h"]})
+                self.stats["kept"] += 1
+                continue
+            asked = _AskedStats(stats)
+            spans, shareable = out[t] = _candidate_spans(t, known_pattern=known_pattern, entities=e, rules=rules,
+                                                         stats=asked)
+            self.stats["computed"] += 1
+            encoded = _encode(t, spans, shareable, asked.asked)
+            if encoded is not None:
+                new.append((keys[t], encoded))
+        if new:
+            self.cache.put_json(new)
+        return out
+
+
+def _encode(text: str, spans: list[PersonalData], shareable: set[str], asked: dict[str, bool]) -> dict | None:
+    """A memo entry (offsets only), or None when something cannot be written as offsets."""
+    if any(p.value != text[p.start : p.end] for p in spans):
+        return None
+    where = {}
+    for word in [*shareable, *asked]:
+        at = text.find(word)
+        if at < 0:
+            return None
+        where[word] = (at, at + len(word))
+    return {"s": [[p.start, p.end, p.kind] for p in spans], "h": sorted(where[w] for w in shareable),
+            "q": sorted([*where[w], v] for w, v in asked.items())}
+
+
+def _rules_fingerprint(rules: AnonymisationRules) -> str:
+    """A stable hash of the rules (sets sorted)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, (set, frozenset)):
+            return sorted(value)
+        if dataclasses.is_dataclass(value):
+            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return value
+
+    return text_key(json.dumps(plain(rules), sort_keys=True, ensure_ascii=False))
+
+
 def find_personal_data(
     text: str,
     *,
@@ -111,11 +216,13 @@ def _find_all(
     *,
     known_names: Sequence[str],
     rules: AnonymisationRules,
+    memo: CandidateMemo | None = None,
 ) -> dict[str, list[PersonalData]]:
     """Findings of every distinct text, in two passes: the names found in a first pass (full
     names, names after a civility or a title) are then searched in every text, as written, so
     "M. Garnier" in one answer also hides "Garnier" alone in another (first names excepted; see
-    :func:`~.names._discovered_name_pattern`). The common-word test counts words over ``texts``."""
+    :func:`~.names._discovered_name_pattern`). The common-word test counts words over ``texts``.
+    ``memo``: first-pass candidates kept from an earlier run (:class:`CandidateMemo`)."""
     known_pattern = _known_name_pattern(known_names, rules)
     by_text = dict(zip(texts, entities))
     stats = WordStats.of(by_text, rules.common_words)
@@ -124,8 +231,11 @@ def _find_all(
         labelled = {(_fold(t[int(s) : int(e)]), str(label)) for s, e, label in ents or () if len(_words(t[int(s) : int(e)])) == 1}
         for word, label in labelled:
             votes.setdefault(word, Counter())[label] += 1
-    candidates = {t: _candidate_spans(t, known_pattern=known_pattern, entities=e, rules=rules, stats=stats)
-                  for t, e in by_text.items()}
+    if memo is None:
+        candidates = {t: _candidate_spans(t, known_pattern=known_pattern, entities=e, rules=rules, stats=stats)
+                      for t, e in by_text.items()}
+    else:
+        candidates = memo.candidates(by_text, known_pattern=known_pattern, rules=rules, stats=stats)
     first = {t: (_resolve_overlaps(spans, t), shareable) for t, (spans, shareable) in candidates.items()}
     known_folded = {_fold(n) for n in known_names}
     discovered: dict[str, None] = {}
