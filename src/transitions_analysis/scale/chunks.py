@@ -77,6 +77,13 @@ def analyse_chunk(chunk: Sequence[tuple[str, bool]], *, model: str = config.SPAC
     return [{"ents": [list(e) for e in entities_of(doc)], "r": results.get(i)} for i, doc in enumerate(docs)]
 
 
+def load_chunk_tools(model: str = config.SPACY_MODEL, *, codebook: Codebook | None = None,
+                     cues: Cues | None = None) -> None:
+    """Load what :func:`analyse_chunk` needs (pipelines, rule coder and its patterns) in this
+    process, where forked workers then find it (:meth:`~.engines.Engine.warm`)."""
+    analyse_chunk([("Les élus doivent coopérer avec l'État.", True)], model=model, codebook=codebook, cues=cues)
+
+
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     chunk: list[Any] = []
     for item in items:
@@ -132,6 +139,8 @@ def prime_caches(
                  len(todo), len(unique), engine.describe())
         bar = tqdm(total=len(todo), desc="analyse spaCy", unit="texte", disable=not progress or not todo)
         chunks = list(_chunks(todo, chunk_size or config.CHUNK_TEXTS))
+        if len(chunks) > 1:
+            engine.warm(load_chunk_tools, model, codebook=codebook, cues=cues)
         for chunk, results in zip(chunks, engine.map(analyse_chunk, chunks, model=model, codebook=codebook, cues=cues,
                                                               identity=identity)):
             ner_cache.put_json((text_key(name, version, t), r["ents"]) for (t, _), r in zip(chunk, results))
