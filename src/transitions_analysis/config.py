@@ -88,7 +88,7 @@ SPACY_BATCH_SIZE = 256
 
 # Scale (transitions_analysis.scale): distinct texts per chunk of the one spaCy pass (large
 # enough for spaCy's batches, small enough to keep memory flat); how local workers start:
-# "fork" (where the system has it) shares the pipeline this process loaded once with every
+# "fork" (on Linux; elsewhere "spawn") shares the pipeline this process loaded once with every
 # worker, "spawn" starts each one afresh and replaces it after WORKER_MAX_CHUNKS chunks (what
 # spaCy accumulates is then given back; the memory of a forked worker is measured flat).
 CHUNK_TEXTS = 500

@@ -3,7 +3,7 @@
 - :class:`LocalEngine`: ``n_process`` worker processes of this machine; ``n_process=1``, or
   work that fits in one chunk (a small export, a re-run after a few new answers), runs in this
   process: starting workers that each load spaCy would cost more than it saves. Workers are
-  forked (``config.WORKER_START_METHOD``, where the system can fork) after :meth:`Engine.warm`
+  forked (``config.WORKER_START_METHOD``, on Linux) after :meth:`Engine.warm`
   has loaded the pipeline in this process: its pages are shared by every worker instead of
   copied into each (the objects are frozen out of the garbage collector's reach, whose visits
   would copy them), about 0.4 GB less for two workers. With ``spawn``, each worker loads its
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
@@ -91,6 +92,8 @@ class LocalEngine(Engine):
 
         self.workers = max(1, n_process or default_n_process())
         wanted = start_method or config.WORKER_START_METHOD
+        if wanted == "fork" and start_method is None and not sys.platform.startswith("linux"):
+            wanted = "spawn"  # macOS: system libraries (Accelerate, the Objective-C runtime) are not fork-safe
         self.start_method = wanted if wanted in multiprocessing.get_all_start_methods() else "spawn"
         self._pool = None
         self._frozen = False
