@@ -288,11 +288,14 @@ def ingest(
         stat.update({k: v for k, v in read.info.items() if v is not None})
         file_stats.append(stat)
         log.debug("%s : %s, %d réponses lues", source_file, read.format, len(answers))
+        del read, answers, seen  # one dict per row: not kept alive through anonymisation
 
     responses = pd.DataFrame(kept, columns=[*RESPONSES, "_names", "_qorder"])
+    del kept
     responses = responses.sort_values(["source_file", "source_row", "_qorder"], kind="stable")
     responses = responses.drop(columns="_qorder").reset_index(drop=True)
     rejected_df = pd.DataFrame(rejected, columns=[*REJECTED, "_names", "_qorder"])
+    del rejected
     rejected_df = rejected_df.sort_values(["source_file", "source_row", "_qorder", "reason"], kind="stable")
     rejected_df = rejected_df.drop(columns="_qorder").reset_index(drop=True)
     dupes = responses["response_id"][responses["response_id"].duplicated()]
