@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from ..core.cache import DiskCache, text_key
-
 from .names import (
     AnonymisationRules,
     NamePattern,
@@ -27,7 +26,13 @@ from .names import (
     _words,
 )
 from .ner import entities_of
-from .patterns import PLACEHOLDER_RE, PersonalData, find_emails, find_ip_addresses, find_phones
+from .patterns import (
+    PLACEHOLDER_RE,
+    PersonalData,
+    find_emails,
+    find_ip_addresses,
+    find_phones,
+)
 from .words import WordStats
 
 # Higher wins when two findings overlap ("marc.vidal@gmail.com" is an e-mail, not a name).

@@ -28,14 +28,38 @@ from ..core.cache import DiskCache, text_key
 from ..core.codebook import Codebook, as_codebook
 from ..core.errors import MSG_SEMANTIC_PIPELINE, InputError
 from ..core.ids import make_segment_id
-from ..core.nlp import load_nlp, nlp_fingerprint, package_id, parse_texts, planned_components, planned_fingerprint
-from ..core.schema import RULE_CODER, SEMANTIC_CODER, SOURCE_HUMAN, SOURCE_RULE, SOURCE_SEMANTIC
-from ..segmentation import MIN_SEGMENT_CHARS, SHORT_ANSWER_CHARS, segment_bounds, segments_frame
+from ..core.nlp import (
+    load_nlp,
+    nlp_fingerprint,
+    package_id,
+    parse_texts,
+    planned_components,
+    planned_fingerprint,
+)
+from ..core.schema import (
+    RULE_CODER,
+    SEMANTIC_CODER,
+    SOURCE_HUMAN,
+    SOURCE_RULE,
+    SOURCE_SEMANTIC,
+)
+from ..segmentation import (
+    MIN_SEGMENT_CHARS,
+    SHORT_ANSWER_CHARS,
+    segment_bounds,
+    segments_frame,
+)
 from .codings import codings_table
 from .combine import combine_codings, suggestions_table
 from .cues import Cues, load_cues
-from .expectations import (analyse_expectations, build_expectations, direction_method, load_parser, proposal_questions,
-                           question_roles)
+from .expectations import (
+    analyse_expectations,
+    build_expectations,
+    direction_method,
+    load_parser,
+    proposal_questions,
+    question_roles,
+)
 from .rules import RuleCoder
 
 log = logging.getLogger(__name__)

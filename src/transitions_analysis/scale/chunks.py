@@ -23,7 +23,15 @@ from ..coding.rules import RuleCoder
 from ..core.cache import DiskCache, text_key
 from ..core.codebook import Codebook, load_codebook
 from ..core.errors import MSG_WORKER_PIPELINE
-from ..core.nlp import load_nlp, model_id, nlp_fingerprint, package_id, pipe_texts, planned_fingerprint, set_sentences
+from ..core.nlp import (
+    load_nlp,
+    model_id,
+    nlp_fingerprint,
+    package_id,
+    pipe_texts,
+    planned_fingerprint,
+    set_sentences,
+)
 from .engines import Engine
 
 log = logging.getLogger(__name__)
