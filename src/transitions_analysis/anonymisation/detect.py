@@ -4,14 +4,13 @@ overlaps (an e-mail beats a name inside it)."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..core.cache import DiskCache, text_key
+from ..core.cache import DiskCache, source_hash, text_key
 from .names import (
     AnonymisationRules,
     NamePattern,
@@ -112,12 +111,8 @@ class _AskedStats:
 
 def _source_hash() -> str:
     """Hash of the anonymiser's own source: a code change invalidates kept candidates."""
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for name in ("anonymisation/detect.py", "anonymisation/names.py", "anonymisation/patterns.py",
-                 "anonymisation/words.py", "core/text.py"):
-        digest.update((package / name).read_bytes())
-    return digest.hexdigest()
+    return source_hash("anonymisation/detect.py", "anonymisation/names.py", "anonymisation/patterns.py",
+                       "anonymisation/words.py", "core/text.py")
 
 
 class CandidateMemo:

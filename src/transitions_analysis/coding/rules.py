@@ -38,12 +38,12 @@ import json
 import logging
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..core import schema
+from ..core.cache import source_hash
 from ..core.codebook import Codebook, bounded_regex, load_codebook, map_regexes, parse_pattern
 from ..core.errors import InputError
 from ..core.ids import make_segment_id
@@ -411,15 +411,8 @@ def _expand_first(pattern: list[dict]) -> list[list[dict]]:
 
 def _source_hash() -> str:
     """Hash of the rule engine's own source, so a code change invalidates cached codings."""
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for name in ("coding/rules.py", "coding/cues.py", "coding/expectations.py", "segmentation/__init__.py",
-                 "core/codebook.py", "core/text.py"):
-        try:
-            digest.update((package / name).read_bytes())
-        except OSError:  # pragma: no cover
-            digest.update(name.encode())
-    return digest.hexdigest()
+    return source_hash("coding/rules.py", "coding/cues.py", "coding/expectations.py", "segmentation/__init__.py",
+                       "core/codebook.py", "core/text.py")
 
 
 def codings_from_analyses(response_ids: list[str], texts: list[str], analyses: list[DocAnalysis]) -> pd.DataFrame:

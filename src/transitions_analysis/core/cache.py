@@ -13,11 +13,27 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 CACHE_FILE = "cache.sqlite"
 _CHUNK = 900  # SQLite's default limit on bound parameters is 999
+
+
+@lru_cache(maxsize=8)
+def source_hash(*modules: str) -> str:
+    """sha256 of the source of the package's ``modules`` (paths relative to the package, e.g.
+    ``"coding/rules.py"``): part of the key of results they computed, so that a change to the
+    code that computes them invalidates them."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for name in modules:
+        try:
+            digest.update((package / name).read_bytes())
+        except OSError:  # pragma: no cover - a module of the package is always there
+            digest.update(name.encode())
+    return digest.hexdigest()
 
 
 def text_key(*parts: str) -> str:
