@@ -54,19 +54,22 @@ CACHE_ATTRS = ("ORTH", "NORM", "LEMMA", "POS", "TAG", "MORPH", "SENT_START", "SP
 
 def _components(model: str) -> list[str]:
     """Component names a model package (or a model folder) declares (empty when unknown)."""
+    folder = Path(model)
+    meta = _package_meta(model) or _read_meta([folder, *sorted(folder.parent.glob(f"{folder.name}-*"))])
+    return list((meta or {}).get("components", []))
+
+
+def _read_meta(candidates: Iterable[Path]) -> dict | None:
+    """The meta.json of the first of ``candidates`` (folders) that has one (None: none, or unreadable)."""
     import json
 
-    meta = _package_meta(model)
-    if meta is None:
-        folder = Path(model)
-        for candidate in [folder, *sorted(folder.parent.glob(f"{folder.name}-*"))]:
-            if (candidate / "meta.json").is_file():
-                try:
-                    meta = json.loads((candidate / "meta.json").read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    return []
-                break
-    return list((meta or {}).get("components", []))
+    for candidate in candidates:
+        if (candidate / "meta.json").is_file():
+            try:
+                return json.loads((candidate / "meta.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None
+    return None
 
 
 @lru_cache(maxsize=4)
@@ -141,17 +144,13 @@ def planned_fingerprint(model: str = config.SPACY_MODEL, *, purpose: str = "codi
         spacy_version = version("spacy")
     except PackageNotFoundError:  # pragma: no cover - spaCy is a dependency
         return None
-    extra = "" if any(n in _SENTENCE_COMPONENTS for n in names) else "+sentencizer"
-    kept = [n for n in names if n not in without]
-    return (f"{meta.get('lang', '')}_{meta.get('name', '')}=={meta.get('version', '')}"
-            f"|spacy=={spacy_version}|{','.join(kept)}{extra}")
+    return _fingerprint(meta, meta.get("lang", ""), spacy_version, names, without)
 
 
 @lru_cache(maxsize=8)
 def _package_meta(model: str) -> dict | None:
     """The meta.json of an installed model package, read without importing spaCy (None when
     ``model`` is not an installed package)."""
-    import json
     from importlib.util import find_spec
 
     try:
@@ -161,13 +160,7 @@ def _package_meta(model: str) -> dict | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     base = Path(next(iter(spec.submodule_search_locations)))
-    for candidate in [base / model, *sorted(base.glob(f"{model}-*")), base]:
-        if (candidate / "meta.json").is_file():
-            try:
-                return json.loads((candidate / "meta.json").read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                return None
-    return None
+    return _read_meta([base / model, *sorted(base.glob(f"{model}-*")), base])
 
 
 @lru_cache(maxsize=8)
@@ -199,13 +192,14 @@ def nlp_fingerprint(nlp: Language, *, without: Sequence[str] = ()) -> str:
     """
     import spacy
 
-    meta = nlp.meta
-    extra = "" if has_sentence_component(nlp) else "+sentencizer"
-    names = [n for n in nlp.pipe_names if n not in without]
-    return (
-        f"{meta.get('lang', nlp.lang)}_{meta.get('name', '')}=={meta.get('version', '')}"
-        f"|spacy=={spacy.__version__}|{','.join(names)}{extra}"
-    )
+    return _fingerprint(nlp.meta, nlp.meta.get("lang", nlp.lang), spacy.__version__, nlp.pipe_names, without)
+
+
+def _fingerprint(meta: dict, lang: str, spacy_version: str, pipe_names: Sequence[str], without: Sequence[str]) -> str:
+    """The one format of a pipeline's identity (:func:`nlp_fingerprint`, :func:`planned_fingerprint`)."""
+    extra = "" if any(n in _SENTENCE_COMPONENTS for n in pipe_names) else "+sentencizer"
+    names = [n for n in pipe_names if n not in without]
+    return f"{lang}_{meta.get('name', '')}=={meta.get('version', '')}|spacy=={spacy_version}|{','.join(names)}{extra}"
 
 
 class ParseCache:
