@@ -70,7 +70,7 @@ def analyse_chunk(chunk: Sequence[tuple[str, bool]], *, model: str = config.SPAC
     cached under; a worker whose pipeline differs (another model or spaCy version) refuses."""
     nlp = load_nlp(model, purpose="analysis")
     if identity is not None:
-        here = {"ner": list(model_id(nlp)), "coding": nlp_fingerprint(nlp, without=("ner",))}
+        here = pipeline_identity(model)
         if here != identity:
             raise RuntimeError(MSG_WORKER_PIPELINE.format(expected=identity, found=here))
     texts = [t for t, _ in chunk]
