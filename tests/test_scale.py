@@ -72,8 +72,9 @@ def _pid_of(chunk: list) -> int:
 _WARMED: list[str] = []
 
 
-def _warm_up(what: str) -> None:
+def _warm_up(what: str):
     _WARMED.append(what)
+    return lambda: _WARMED.append(f"released {what}")
 
 
 def _warmed(chunk: list) -> list[str]:
@@ -94,7 +95,10 @@ def test_forked_workers_inherit_what_warm_loaded_and_the_freeze_is_undone():
         assert list(engine.map(_warmed, [[1], [2]])) == [["pipeline"], ["pipeline"]]
         engine.warm(_warm_up, "too late")  # workers already started: nothing to share any more
         assert _WARMED == ["pipeline"]
+        engine.close()  # what warm returned is called once the workers are stopped, once only
+        assert _WARMED == ["pipeline", "released pipeline"]
     assert gc.get_freeze_count() == 0
+    assert _WARMED == ["pipeline", "released pipeline"]
     _WARMED.clear()
     with LocalEngine(2, start_method="spawn") as engine:
         engine.warm(_warm_up, "pipeline")
@@ -145,6 +149,25 @@ def test_one_pass_gives_what_two_passes_gave(make_responses, tmp_path):
     for name in ("segments", "codings", "expectations"):
         assert getattr(one, name).equals(getattr(two, name)), name
     assert len(one.codings) > 0
+
+
+@pytest.mark.model
+def test_a_chunk_gives_the_same_results_whatever_its_batches(shared_dir, tmp_path, monkeypatch):
+    """A worker keeps one batch of Docs at a time (``config.ANALYSIS_BATCH_SIZE``), not its whole
+    chunk: the entities and coding results of every text do not depend on how it is batched."""
+    from transitions_analysis import config
+    from transitions_analysis.scale import analyse_chunk
+
+    src = tmp_path / "gdn.csv"
+    _gdn_slice(shared_dir, src, 60)
+    with src.open(encoding="utf-8") as f:
+        texts = [r["text"] for r in csv.DictReader(f)]
+    chunk = [(t, i % 3 != 0) for i, t in enumerate(texts)]  # every third text: names only
+    whole = analyse_chunk(chunk)
+    monkeypatch.setattr(config, "ANALYSIS_BATCH_SIZE", 7)
+    assert analyse_chunk(chunk) == whole
+    assert sum(r["r"] is None for r in whole) == 20 and any(r["ents"] for r in whole)
+    assert sum(bool(r["r"] and r["r"]["c"]) for r in whole) > 5
 
 
 def _gdn_slice(shared_dir: Path, path: Path, n: int) -> None:

@@ -92,6 +92,8 @@ SPACY_BATCH_SIZE = 256
 # worker, "spawn" starts each one afresh and replaces it after WORKER_MAX_CHUNKS chunks (what
 # spaCy accumulates is then given back; the memory of a forked worker is measured flat).
 CHUNK_TEXTS = 500
+# Texts a worker's spaCy batch holds at once (their Docs and tensors), inside a chunk.
+ANALYSIS_BATCH_SIZE = 64
 WORKER_START_METHOD = "fork"
 WORKER_MAX_CHUNKS = 100
 

@@ -104,6 +104,7 @@ def _analyse_then(anonymiser, frame: pd.DataFrame, *, engine: Engine, cache_dir,
     cells = (v for row in frame[list(ANONYMISED_COLUMNS)].itertuples(index=False, name=None) for v in row)
     prime_caches(cells, code=frame["text"].dropna().astype(str), engine=engine, cache_dir=cache_dir,
                  codebook=codebook, progress=progress)
+    engine.close()  # the workers only serve this one pass: stopped before the corpus-wide work
     return anonymiser(frame)
 
 

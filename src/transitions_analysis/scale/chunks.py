@@ -10,7 +10,7 @@ as the anonymiser's and the coder's own caches, which then read them instead of 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,23 +73,57 @@ def analyse_chunk(chunk: Sequence[tuple[str, bool]], *, model: str = config.SPAC
         here = pipeline_identity(model)
         if here != identity:
             raise RuntimeError(MSG_WORKER_PIPELINE.format(expected=identity, found=here))
-    texts = [t for t, _ in chunk]
-    docs = list(pipe_texts(nlp, texts, batch_size=config.SPACY_BATCH_SIZE))
-    set_sentences(d for d in docs if not d.has_annotation("SENT_START"))
-    wanted = [i for i, (_, code) in enumerate(chunk) if code]
-    results: dict[int, dict] = {}
-    if wanted:
-        coder = _coder(codebook or load_codebook(None), cues or load_cues(None))
-        coded = analyse_docs([docs[i] for i in wanted], coder=coder, parser=load_parser(nlp))
-        results = dict(zip(wanted, coded))
-    return [{"ents": [list(e) for e in entities_of(doc)], "r": results.get(i)} for i, doc in enumerate(docs)]
+    coder = _coder(codebook or load_codebook(None), cues or load_cues(None))
+    parser = load_parser(nlp)
+    out: list[dict[str, Any]] = []
+    # Docs (with their tok2vec tensors) are kept one batch at a time, not the whole chunk: what a
+    # worker holds beyond its pipeline stays the size of a batch (config.ANALYSIS_BATCH_SIZE).
+    docs = pipe_texts(nlp, [t for t, _ in chunk], batch_size=config.ANALYSIS_BATCH_SIZE)
+    for part in _chunks(zip(chunk, docs), config.ANALYSIS_BATCH_SIZE):
+        batch = [doc for _, doc in part]
+        set_sentences(d for d in batch if not d.has_annotation("SENT_START"))
+        wanted = [i for i, ((_, code), _) in enumerate(part) if code]
+        coded = dict(zip(wanted, analyse_docs([batch[i] for i in wanted], coder=coder, parser=parser))) if wanted else {}
+        out.extend({"ents": [list(e) for e in entities_of(doc)], "r": coded.get(i)} for i, doc in enumerate(batch))
+    return out
 
 
 def load_chunk_tools(model: str = config.SPACY_MODEL, *, codebook: Codebook | None = None,
-                     cues: Cues | None = None) -> None:
+                     cues: Cues | None = None) -> Callable[[], None]:
     """Load what :func:`analyse_chunk` needs (pipelines, rule coder and its patterns) in this
-    process, where forked workers then find it (:meth:`~.engines.Engine.warm`)."""
+    process, where forked workers then find it (:meth:`~.engines.Engine.warm`). Returns
+    :func:`release_chunk_tools`, which the engine calls once its workers are stopped."""
     analyse_chunk([("Les élus doivent coopérer avec l'État.", True)], model=model, codebook=codebook, cues=cues)
+    return release_chunk_tools
+
+
+def release_chunk_tools() -> None:
+    """Forget, in this process, the pipelines and rule coders loaded for the chunks (loaded again
+    if ever needed) and give their memory back to the system: once the analysis pass is over,
+    the tables are built from the cache, and this process no longer carries about 250 MB of
+    spaCy models while it builds them."""
+    import gc
+
+    _CODERS.clear()
+    load_nlp.cache_clear()
+    gc.collect()
+    _trim_memory()
+
+
+def _trim_memory() -> None:
+    """Give the memory freed by this process back to the system where the C library can (glibc's
+    ``malloc_trim``; nothing elsewhere): freed small blocks otherwise stay in the process."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        trim = getattr(libc, "malloc_trim", None)
+    except OSError:  # pragma: no cover - no C library to load
+        return
+    if trim is not None:
+        trim(0)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -56,7 +56,8 @@ class Engine:
 
     def warm(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Before a :meth:`map` of several chunks: ``fn(*args, **kwargs)`` (load what every chunk
-        needs) where the workers will inherit it; nothing for engines whose workers cannot."""
+        needs) where the workers will inherit it; nothing for engines whose workers cannot. When
+        ``fn`` returns a callable, :meth:`close` calls it (to release what ``fn`` loaded)."""
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)`` on one worker."""
@@ -97,6 +98,7 @@ class LocalEngine(Engine):
         self.start_method = wanted if wanted in multiprocessing.get_all_start_methods() else "spawn"
         self._pool = None
         self._frozen = False
+        self._release: Callable[[], Any] | None = None
 
     def _executor(self):
         if self._pool is None:
@@ -116,7 +118,8 @@ class LocalEngine(Engine):
             return
         import gc
 
-        fn(*args, **kwargs)
+        release = fn(*args, **kwargs)
+        self._release = release if callable(release) else None
         gc.collect()
         gc.freeze()
         self._frozen = True
@@ -143,6 +146,9 @@ class LocalEngine(Engine):
 
             gc.unfreeze()
             self._frozen = False
+        if self._release is not None:
+            release, self._release = self._release, None
+            release()
 
 
 class DaskEngine(Engine):
@@ -183,6 +189,7 @@ class DaskEngine(Engine):
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+            self._cluster = None
 
 
 def make_engine(engine: str = "local", *, n_process: int | None = None, scheduler: str | None = None) -> Engine:
