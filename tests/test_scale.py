@@ -297,3 +297,15 @@ from transitions_analysis.core.nlp import load_nlp
     for name in ("segments.csv", "codings.csv", "expectations.csv", "nlp.json"):
         assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), name
     assert (runs[0] / "codings.csv").read_text().count("\n") > 1
+
+
+@pytest.mark.parametrize("module", ["transitions_analysis.scale", "transitions_analysis.pipeline"])
+def test_rules_only_runs_do_not_import_scikit_learn(module):
+    """A worker (``scale``) and a ``code --no-model`` run (``pipeline``) never train or load a
+    model: scikit-learn and SciPy's models are imported only on first use (about 1 s and 60 MB)."""
+    import subprocess
+    import sys
+
+    probe = f"import sys, {module}; print(sorted(m for m in ('sklearn', 'skops') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

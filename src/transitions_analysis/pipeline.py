@@ -27,14 +27,14 @@ import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from . import config
 from .anonymisation import Anonymised, anonymise_documents, anonymise_frame
-from .coding import (CodingResult, LearningCoder, code_responses, human_labels, load_model, load_semantic,
-                     train_from_human_coding)
+from . import coding
+from .coding import CodingResult, code_responses
 from .core import schema
 from .core.codebook import as_codebook
 from .core.errors import MSG_N_PROCESS, InputError
@@ -60,6 +60,9 @@ from .ingestion import ANONYMISED_COLUMNS, IngestResult
 from .ingestion import ingest as read_exports
 from .reporting import ReportResult, build_report
 from .scale import Engine, default_n_process, make_engine, prime_caches
+
+if TYPE_CHECKING:  # scikit-learn is imported only when a model is trained or loaded
+    from .coding import LearningCoder
 
 log = logging.getLogger(__name__)
 
@@ -186,11 +189,11 @@ def default_model(
         return None, None, info
     random_state = config.RANDOM_STATE if random_state is None else random_state
     present = [c for c in schema.CONTRACT_CODES if c in set(applies["code"].fillna("").astype(str))]
-    positives = human_labels(applies, codes=present).sum() if present else pd.Series(dtype=int)
+    positives = coding.human_labels(applies, codes=present).sum() if present else pd.Series(dtype=int)
     codes = [c for c in present if int(positives.get(c, 0)) >= min_positives]
     info["skipped_codes"] = {c: int(positives.get(c, 0)) for c in present if c not in codes}
     codebook = as_codebook(codebook)
-    model = train_from_human_coding(responses, applies, codes=codes, random_state=random_state, cache_dir=cache_dir,
+    model = coding.train_from_human_coding(responses, applies, codes=codes, random_state=random_state, cache_dir=cache_dir,
                                     codebook_hash=codebook.hash,
                                     baseline=_rule_labels(responses, applies, codes, codebook=codebook,
                                                           cache_dir=cache_dir)) if codes else None
@@ -277,7 +280,7 @@ def _code_ingested(ingested: IngestResult, inputs, out: Path, *, codebook, model
     model, human = None, None
     model_info: dict[str, Any] = {"ran": False, "source": None, "reason": "désactivé (--no-model)"}
     if model_path:
-        model = load_model(model_path)
+        model = coding.load_model(model_path)
         model_info = {"ran": True, "source": "fichier", "file": Path(model_path).name,
                       "codes": list(getattr(model, "codes_", [])),
                       "training_units": int(getattr(model, "n_training_units_", 0))}
@@ -293,7 +296,7 @@ def _code_ingested(ingested: IngestResult, inputs, out: Path, *, codebook, model
                 log.info("%s : %d codage(s) humain(s) portent sur d'autres réponses que ces entrées, laissés de côté",
                          Path(human_codings).name, int(outside.sum()))
             human = human[~outside]
-    semantic = load_semantic(semantic_path, codebook=codebook) if semantic_path else None
+    semantic = coding.load_semantic(semantic_path, codebook=codebook) if semantic_path else None
     result: CodingResult = code_responses(ingested.responses, codebook=codebook, model=model, human_codings=human,
                                           cache_dir=run_cache, progress=progress, n_process=n_process,
                                           semantic=semantic)
