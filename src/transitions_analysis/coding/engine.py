@@ -277,6 +277,7 @@ def code_responses(
                     queue_rows[key].append(value)
         for seg, role, start, end in res.get("p", ()):
             prop_rows.append((make_segment_id(rid, b[seg][0], b[seg][1]), rid, role, start, end))
+    del found, by_text, seg_bounds  # every answer's cached result is now in the tables: freed before the rest
     n = len(rule_rows["code"])
     rule_rows["source"], rule_rows["coder"] = [SOURCE_RULE] * n, [RULE_CODER] * n
     rule_codings = codings_table(rule_rows)
