@@ -95,8 +95,9 @@ def test_forked_workers_inherit_what_warm_loaded_and_the_freeze_is_undone():
         assert list(engine.map(_warmed, [[1], [2]])) == [["pipeline"], ["pipeline"]]
         engine.warm(_warm_up, "too late")  # workers already started: nothing to share any more
         assert _WARMED == ["pipeline"]
-        engine.close()  # what warm returned is called once the workers are stopped, once only
+        engine.idle()  # what warm returned is called once the workers are stopped, once only
         assert _WARMED == ["pipeline", "released pipeline"]
+        assert list(engine.map(len, [[1], [2, 3]])) == [1, 2]  # an idle local engine starts workers again
     assert gc.get_freeze_count() == 0
     assert _WARMED == ["pipeline", "released pipeline"]
     _WARMED.clear()
@@ -168,6 +169,29 @@ def test_a_chunk_gives_the_same_results_whatever_its_batches(shared_dir, tmp_pat
     assert analyse_chunk(chunk) == whole
     assert sum(r["r"] is None for r in whole) == 20 and any(r["ents"] for r in whole)
     assert sum(bool(r["r"] and r["r"]["c"]) for r in whole) > 5
+
+
+@pytest.mark.model
+def test_answers_anonymisation_changed_are_coded_before_the_tables(tmp_path):
+    """An answer where a name or an e-mail was replaced is another text than the one the analysis
+    pass saw: ingestion codes it on the engine right after anonymising, so that coding then finds
+    every answer in the cache and loads no pipeline while it builds the tables."""
+    from transitions_analysis.coding import code_responses
+    from transitions_analysis.pipeline import ingest
+
+    src = tmp_path / "in.csv"
+    with src.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["response_id", "text"])
+        w.writerow(["r1", "J'ai rencontré M. Garnier à la mairie : il attend que l'État finance les écoles."])
+        w.writerow(["r2", "Écrire à jeanne.martin@example.org pour la prochaine session avec les élus."])
+        w.writerow(["r3", "Les entreprises locales attendent des collectivités un cadre clair."])
+    cache = tmp_path / "cache"
+    with LocalEngine(1) as engine:
+        responses = ingest([src], cache_dir=cache, engine=engine, progress=False).responses
+    assert "[PERSONNE_1]" in responses["text"][0] and "[EMAIL]" in responses["text"][1]
+    stats = code_responses(responses, cache_dir=cache, progress=False).stats
+    assert stats["unique_texts"] == 3 and stats["coding_cache"] == 3
 
 
 def _gdn_slice(shared_dir: Path, path: Path, n: int) -> None:

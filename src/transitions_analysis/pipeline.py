@@ -59,7 +59,7 @@ from .core.text import file_name_words, transfer_edits
 from .ingestion import ANONYMISED_COLUMNS, IngestResult
 from .ingestion import ingest as read_exports
 from .reporting import ReportResult, build_report
-from .scale import Engine, default_n_process, make_engine, prime_caches
+from .scale import Engine, default_n_process, make_engine, prime_caches, release_chunk_tools
 
 if TYPE_CHECKING:  # scikit-learn is imported only when a model is trained or loaded
     from .coding import LearningCoder
@@ -105,10 +105,20 @@ def _analyse_then(anonymiser, frame: pd.DataFrame, *, engine: Engine, cache_dir,
     """One spaCy pass over every cell to anonymise (the answers coded in the same pass), then
     the anonymiser, which reads the names from the cache."""
     cells = (v for row in frame[list(ANONYMISED_COLUMNS)].itertuples(index=False, name=None) for v in row)
-    prime_caches(cells, code=frame["text"].dropna().astype(str), engine=engine, cache_dir=cache_dir,
-                 codebook=codebook, progress=progress)
-    engine.close()  # the workers only serve this one pass: stopped before the corpus-wide work
-    return anonymiser(frame)
+    stats = prime_caches(cells, code=frame["text"].dropna().astype(str), engine=engine, cache_dir=cache_dir,
+                         codebook=codebook, progress=progress)
+    engine.idle()  # local workers stopped before the corpus-wide work
+    done = anonymiser(frame)
+    # an answer where a name, an e-mail or a phone was replaced (0.4 % of the Grand Débat) is
+    # another text: coded now, so that coding reads every answer from the cache and no pipeline
+    # is loaded while the tables are built
+    changed = [new for old, new in zip(frame["text"], done["text"]) if isinstance(new, str) and new != old]
+    if changed:
+        prime_caches(changed, code=changed, engine=engine, cache_dir=cache_dir, codebook=codebook, progress=progress)
+        engine.idle()
+    if stats["chunks"] > 1:  # a corpus of several chunks: this process needs no pipeline any more
+        release_chunk_tools()
+    return done
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ offsets), computed on the text as read. Both go to the on-disk cache, keyed by t
 :class:`DaskEngine` on the workers of a ``dask.distributed`` cluster. See ``docs/scale.md``.
 """
 
-from .chunks import analyse_chunk, pipeline_identity, prime_caches
+from .chunks import analyse_chunk, pipeline_identity, prime_caches, release_chunk_tools
 from .engines import DaskEngine, Engine, LocalEngine, default_n_process, make_engine
 
 __all__ = [
@@ -29,4 +29,5 @@ __all__ = [
     "make_engine",
     "pipeline_identity",
     "prime_caches",
+    "release_chunk_tools",
 ]

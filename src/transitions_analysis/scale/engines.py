@@ -54,6 +54,10 @@ class Engine:
     def close(self) -> None:
         """Stop the workers this engine started."""
 
+    def idle(self) -> None:
+        """The workers are not needed for a while: stop those that take this machine's memory,
+        when they can be started again (a local engine); others keep theirs."""
+
     def warm(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Before a :meth:`map` of several chunks: ``fn(*args, **kwargs)`` (load what every chunk
         needs) where the workers will inherit it; nothing for engines whose workers cannot. When
@@ -136,6 +140,11 @@ class LocalEngine(Engine):
             return
         pool = self._executor()
         yield from _bounded(lambda c: pool.submit(fn, c, **kwargs), lambda f: f.result(), chunks, 2 * self.workers)
+
+    def idle(self) -> None:
+        """Stop the worker processes (and release what :meth:`warm` loaded); a later :meth:`map`
+        starts new ones."""
+        self.close()
 
     def close(self) -> None:
         if self._pool is not None:
