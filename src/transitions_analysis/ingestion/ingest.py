@@ -11,6 +11,7 @@ does) replaces names, e-mails and phones before anything is returned.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -229,7 +230,9 @@ def ingest(
     """
     table = role_table if isinstance(role_table, RoleTable) else load_role_table(role_table)
     files, skipped = collect_files(paths)
-    kept: list[dict[str, Any]] = []
+    # kept answers column by column (one list per column, not one dict per row: a million answers
+    # read take about 0.5 GB less)
+    kept: dict[str, list[Any]] = {c: [] for c in [*RESPONSES, "_names", "_qorder"]}
     rejected: list[dict[str, Any]] = []
     file_stats: list[dict[str, Any]] = []
     role_cache: dict[str, str] = {}
@@ -249,7 +252,9 @@ def ingest(
             if reason is None:
                 rid = a.get("response_id") or make_response_id(source_file, a["source_row"], a["question_id"] or None)
                 first_key = resubmitted.get(a["respondent_key"], a["respondent_key"])
-                dup_key = (first_key, a["question_id"], " ".join(a["text"].split()))
+                # the answer's words as a digest, not a second copy of every text
+                words = " ".join(a["text"].split()).encode("utf-8", "surrogatepass")
+                dup_key = (first_key, a["question_id"], hashlib.blake2b(words, digest_size=16).digest())
                 if dup_key in seen:
                     reason = ("duplicate", MSG_DUPLICATE.format(other=seen[dup_key]))
                 else:
@@ -265,21 +270,22 @@ def ingest(
             label = a["role_raw"]
             if label not in role_cache:
                 role_cache[label] = table.role_of(label)
-            kept.append({
-                "response_id": rid,
-                "source_file": source_file,
-                "source_row": a["source_row"],
-                "session": a["session"],
-                "territory": a["territory"],
-                "respondent_id": make_respondent_id(source_file, a["respondent_key"]),
-                "role": role_cache[label],
-                "role_raw": label,
-                "question_id": a["question_id"],
-                "question": a["question"],
-                "text": a["text"],
-                "_names": a["_names"],
-                "_qorder": a["_qorder"],
-            })
+            for column, value in (
+                ("response_id", rid),
+                ("source_file", source_file),
+                ("source_row", a["source_row"]),
+                ("session", a["session"]),
+                ("territory", a["territory"]),
+                ("respondent_id", make_respondent_id(source_file, a["respondent_key"])),
+                ("role", role_cache[label]),
+                ("role_raw", label),
+                ("question_id", a["question_id"]),
+                ("question", a["question"]),
+                ("text", a["text"]),
+                ("_names", a["_names"]),
+                ("_qorder", a["_qorder"]),
+            ):
+                kept[column].append(value)
             n_kept += 1
         stat = {
             "file": source_file, "format": read.format, "read": len(answers), "kept": n_kept,
@@ -290,7 +296,7 @@ def ingest(
         log.debug("%s : %s, %d réponses lues", source_file, read.format, len(answers))
         del read, answers, seen  # one dict per row: not kept alive through anonymisation
 
-    responses = pd.DataFrame(kept, columns=[*RESPONSES, "_names", "_qorder"])
+    responses = pd.DataFrame(kept, columns=list(kept))
     del kept
     responses = responses.sort_values(["source_file", "source_row", "_qorder"], kind="stable")
     responses = responses.drop(columns="_qorder").reset_index(drop=True)
