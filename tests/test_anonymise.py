@@ -398,11 +398,16 @@ def test_names_pattern_finds_what_its_regex_finds_anywhere(forms, singles, words
 
 
 @pytest.mark.filterwarnings("ignore:.*does not have any patterns:UserWarning")
-def test_kept_candidates_give_what_a_fresh_run_gives_when_the_corpus_changes(tmp_path):
+@pytest.mark.parametrize("slice_size", [20_000, 2])
+def test_kept_candidates_give_what_a_fresh_run_gives_when_the_corpus_changes(tmp_path, monkeypatch, slice_size):
     """A re-run reuses the first-pass candidates of texts seen before (offsets only in the cache),
     except where the corpus now answers the common-word test differently: « Garnier », a name in
-    the first corpus, is an ordinary word in a second one that writes « garnier » in lower case."""
-    from transitions_analysis.anonymisation import _find_all, _replace_all
+    the first corpus, is an ordinary word in a second one that writes « garnier » in lower case.
+    The same when the cache is read by slices of 2 texts (``config.CACHE_SLICE``)."""
+    from transitions_analysis import config
+
+    monkeypatch.setattr(config, "CACHE_SLICE", slice_size)
+    from transitions_analysis.anonymisation import _find_all
     from transitions_analysis.anonymisation.detect import CandidateMemo
     from transitions_analysis.anonymisation.names import _default_rules
 
@@ -412,10 +417,10 @@ def test_kept_candidates_give_what_a_fresh_run_gives_when_the_corpus_changes(tmp
                       "vider le garnier"]
 
     def fresh(texts):
-        return [a.text for a in _replace_all(texts, known_names=[], nlp=nlp, cache_dir=None, rules=None)]
+        return anonymise_texts(texts, nlp=nlp, cache_dir=None)
 
     def cached(texts):
-        return [a.text for a in _replace_all(texts, known_names=[], nlp=nlp, cache_dir=tmp_path, rules=None)]
+        return anonymise_texts(texts, nlp=nlp, cache_dir=tmp_path)
 
     assert cached(first) == fresh(first)
     assert "[PERSONNE_" in fresh(first)[0] and "Garnier" not in fresh(first)[0]

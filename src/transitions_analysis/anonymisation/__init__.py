@@ -118,8 +118,9 @@ def _replace_all(
     rules: AnonymisationRules | None,
     progress: bool | None = None,
 ) -> list[Any]:
-    """Anonymise cells (non-strings are returned as they are), numbering persons across all;
-    each string cell becomes an :class:`Anonymised`."""
+    """Anonymise cells, numbering persons across all: a string cell where something was
+    replaced becomes an :class:`Anonymised`; every other cell (most of a corpus, and
+    non-strings) is returned as it is, so that a large corpus is not copied."""
     rules = rules or _default_rules()
     known = [str(n) for n in dict.fromkeys(known_names) if isinstance(n, str) and n.strip()]
     texts = list(dict.fromkeys(c for c in cells if isinstance(c, str) and c.strip()))
@@ -133,18 +134,19 @@ def _replace_all(
             log.info("anonymisation : %d texte(s) examiné(s), %d repris d'une exécution précédente",
                      memo.stats["computed"], memo.stats["kept"])
     mentions = [_parse_name(n, rules) for n in known]
-    for t in texts:
-        mentions += [_parse_name(p.value, rules) for p in findings[t] if p.kind == "PER"]
+    for found in findings.values():
+        mentions += [_parse_name(p.value, rules) for p in found if p.kind == "PER"]
     index = _PersonIndex(m for m in mentions if m is not None)
     numbers: dict[tuple[str, str], int] = {}
     out: list[Any] = []
     for cell in cells:
-        if not isinstance(cell, str):
+        found = findings.get(cell) if isinstance(cell, str) else None
+        if not found:
             out.append(cell)
             continue
         pieces, pos, size = [], 0, 0
         replacements = []
-        for p in findings.get(cell, ()):
+        for p in found:
             if p.kind == "PER":
                 parts = _parse_name(p.value, rules) or _NameParts("", _fold(p.value))
                 key = index.key(parts)
@@ -174,8 +176,9 @@ def anonymise_documents(
 ) -> list[Anonymised]:
     """Like :func:`anonymise_texts`, but each result also lists the replacements made
     (:class:`Anonymised`), to move positions computed on the original texts."""
-    return _replace_all(list(texts), known_names=known_names, nlp=nlp, cache_dir=cache_dir, rules=rules,
-                        progress=progress)
+    replaced = _replace_all(list(texts), known_names=known_names, nlp=nlp, cache_dir=cache_dir, rules=rules,
+                            progress=progress)
+    return [r if isinstance(r, Anonymised) else Anonymised(r, r) for r in replaced]
 
 
 def anonymise_texts(
@@ -191,7 +194,8 @@ def anonymise_texts(
     ``nlp``: a spaCy pipeline with ``ner`` (None: the project's model, see
     :func:`load_ner_pipeline`); a pipeline without ``ner`` disables the model.
     """
-    return [a.text for a in _replace_all(list(texts), known_names=known_names, nlp=nlp, cache_dir=cache_dir, rules=rules)]
+    replaced = _replace_all(list(texts), known_names=known_names, nlp=nlp, cache_dir=cache_dir, rules=rules)
+    return [r.text if isinstance(r, Anonymised) else r for r in replaced]
 
 
 def _names_of(value: Any) -> list[str]:

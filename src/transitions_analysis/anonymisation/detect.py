@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import config
 from ..core.cache import DiskCache, source_hash, text_key
 from .names import (
     AnonymisationRules,
@@ -136,29 +137,38 @@ class CandidateMemo:
 
     def candidates(self, by_text: dict[str, Any], *, known_pattern: NamePattern | None, rules: AnonymisationRules,
                    stats: WordStats) -> dict[str, tuple[list[PersonalData], set[str]]]:
-        """:func:`_candidate_spans` of every text of ``by_text`` (text -> entities)."""
+        """:func:`_candidate_spans` of the texts of ``by_text`` (text -> entities) that have
+        candidates (most texts have none and are left out). Entries are read slice by slice of
+        ``config.CACHE_SLICE`` texts, never all decoded at once."""
         salt = text_key("anonymisation-candidates", _source_hash(), _rules_fingerprint(rules),
                         known_pattern.regex.pattern if known_pattern is not None else "")
-        keys = {t: text_key(salt, json.dumps(e or [], separators=(",", ":")), t) for t, e in by_text.items()}
-        stored = self.cache.get_json(list(keys.values()))
         out: dict[str, tuple[list[PersonalData], set[str]]] = {}
-        new: list[tuple[str, Any]] = []
-        for t, e in by_text.items():
-            entry = stored.get(keys[t])
-            if entry is not None and all(stats.is_common(t[a:z]) == bool(v) for a, z, v in entry["q"]):
-                out[t] = ([PersonalData(a, z, kind, t[a:z]) for a, z, kind in entry["s"]],
-                          {t[a:z] for a, z in entry["h"]})
-                self.stats["kept"] += 1
-                continue
-            asked = _AskedStats(stats)
-            spans, shareable = out[t] = _candidate_spans(t, known_pattern=known_pattern, entities=e, rules=rules,
-                                                         stats=asked)
-            self.stats["computed"] += 1
-            encoded = _encode(t, spans, shareable, asked.asked)
-            if encoded is not None:
-                new.append((keys[t], encoded))
-        if new:
-            self.cache.put_json(new)
+        items = list(by_text.items())
+        size = max(1, int(config.CACHE_SLICE))
+        for at in range(0, len(items), size):
+            part = items[at : at + size]
+            keys = {t: text_key(salt, json.dumps(e or [], separators=(",", ":")), t) for t, e in part}
+            stored = self.cache.get_json(list(keys.values()))
+            new: list[tuple[str, Any]] = []
+            for t, e in part:
+                entry = stored.get(keys[t])
+                if entry is not None and all(stats.is_common(t[a:z]) == bool(v) for a, z, v in entry["q"]):
+                    if entry["s"]:
+                        out[t] = ([PersonalData(a, z, kind, t[a:z]) for a, z, kind in entry["s"]],
+                                  {t[a:z] for a, z in entry["h"]})
+                    self.stats["kept"] += 1
+                    continue
+                asked = _AskedStats(stats)
+                spans, shareable = _candidate_spans(t, known_pattern=known_pattern, entities=e, rules=rules,
+                                                    stats=asked)
+                if spans:
+                    out[t] = (spans, shareable)
+                self.stats["computed"] += 1
+                encoded = _encode(t, spans, shareable, asked.asked)
+                if encoded is not None:
+                    new.append((keys[t], encoded))
+            if new:
+                self.cache.put_json(new)
         return out
 
 
@@ -207,7 +217,7 @@ def find_personal_data(
     if doc is not None:
         entities = entities_of(doc)
     known = [str(n) for n in dict.fromkeys(known_names) if isinstance(n, str) and n.strip()]
-    return _find_all([text], [entities], known_names=known, rules=rules)[text]
+    return _find_all([text], [entities], known_names=known, rules=rules).get(text, [])
 
 
 def _find_all(
@@ -222,12 +232,17 @@ def _find_all(
     names, names after a civility or a title) are then searched in every text, as written, so
     "M. Garnier" in one answer also hides "Garnier" alone in another (first names excepted; see
     :func:`~.names._discovered_name_pattern`). The common-word test counts words over ``texts``.
-    ``memo``: first-pass candidates kept from an earlier run (:class:`CandidateMemo`)."""
+    ``memo``: first-pass candidates kept from an earlier run (:class:`CandidateMemo`).
+
+    Returns ``{text: findings}`` in the order of ``texts``, for the texts with findings only:
+    most texts of a corpus have none, and a large corpus is not held once more for them."""
     known_pattern = _known_name_pattern(known_names, rules)
     by_text = dict(zip(texts, entities))
     stats = WordStats.of(by_text, rules.common_words)
     votes: dict[str, Counter[str]] = {}  # one-word entity -> texts per label the model gives it (+ cues: PER)
     for t, ents in by_text.items():
+        if not ents:
+            continue
         labelled = {(_fold(t[int(s) : int(e)]), str(label)) for s, e, label in ents or () if len(_words(t[int(s) : int(e)])) == 1}
         for word, label in labelled:
             votes.setdefault(word, Counter())[label] += 1
@@ -236,6 +251,8 @@ def _find_all(
                       for t, e in by_text.items()}
     else:
         candidates = memo.candidates(by_text, known_pattern=known_pattern, rules=rules, stats=stats)
+    # texts without candidates (shareable names are candidates too) are left out from here on
+    candidates = {t: c for t, c in candidates.items() if c[0]}
     first = {t: (_resolve_overlaps(spans, t), shareable) for t, (spans, shareable) in candidates.items()}
     known_folded = {_fold(n) for n in known_names}
     discovered: dict[str, None] = {}
@@ -247,13 +264,17 @@ def _find_all(
     # a word the model calls a place or an organisation in several texts, more often than a person
     not_persons = frozenset(w for w, c in votes.items() if c["LOC"] + c["ORG"] >= 2 and c["LOC"] + c["ORG"] > c["PER"])
     if not discovered:
-        return {t: found for t, (found, _) in first.items()}
+        return {t: found for t, (found, _) in first.items() if found}
     discovered_pattern = _discovered_name_pattern(sorted(discovered), rules, stats, not_persons)
     # the second pass adds the discovered names' matches to each text's candidates (the same
     # choice among overlapping findings as one pass with both patterns); a text where no
     # discovered name can be found keeps its first-pass findings
-    return {
-        t: (_resolve_overlaps(candidates[t][0] + _pattern_spans(t, discovered_pattern), t)
-            if discovered_pattern is not None and discovered_pattern.could_match(t) else first[t][0])
-        for t in by_text
-    }
+    findings: dict[str, list[PersonalData]] = {}
+    for t in by_text:
+        if discovered_pattern is not None and discovered_pattern.could_match(t):
+            found = _resolve_overlaps(candidates.get(t, ([],))[0] + _pattern_spans(t, discovered_pattern), t)
+        else:
+            found = first[t][0] if t in first else []
+        if found:
+            findings[t] = found
+    return findings

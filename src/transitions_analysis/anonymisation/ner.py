@@ -48,12 +48,18 @@ def recognise_entities(
         return [[] for _ in texts]
     unique = list(dict.fromkeys(texts))
     model, version = known or model_id(nlp)
-    keys = {t: text_key(model, version, t) for t in unique}
-    results: dict[str, list[list[Any]]] = {}
+    results: dict[str, list[tuple[int, int, str]]] = {}  # text -> its entities
     cache = DiskCache(cache_dir, "ner") if cache_dir is not None else None
-    if cache is not None:
-        results.update(cache.get_json(list(keys.values())))
-    todo = [t for t in unique if keys[t] not in results]
+    todo: list[str] = []
+    size = max(1, int(config.CACHE_SLICE))
+    for at in range(0, len(unique), size):  # read slice by slice: never every entry decoded at once
+        keys = {t: text_key(model, version, t) for t in unique[at : at + size]}
+        stored = cache.get_json(list(keys.values())) if cache is not None else {}
+        for t, k in keys.items():
+            if k in stored:
+                results[t] = [(int(s), int(e), str(label)) for s, e, label in stored[k]]
+            else:
+                todo.append(t)
     if todo:
         from tqdm.auto import tqdm
 
@@ -63,11 +69,12 @@ def recognise_entities(
         docs = pipe_texts(nlp, todo, batch_size=config.SPACY_BATCH_SIZE)
         new: dict[str, list[list[Any]]] = {}
         for text, doc in zip(todo, tqdm(docs, total=len(todo), desc="Repérage des noms", disable=not show)):
-            new[keys[text]] = [list(e) for e in entities_of(doc)]
+            found = entities_of(doc)
+            new[text_key(model, version, text)] = [list(e) for e in found]
+            results[text] = [(int(s), int(e), str(label)) for s, e, label in found]
         log.info("NER: %d texte(s) analysé(s), %d depuis le cache", len(todo), len(unique) - len(todo))
-        results.update(new)
         if cache is not None:
             cache.put_json(sorted(new.items()))
     if cache is not None:
         cache.close()
-    return [[(int(s), int(e), str(label)) for s, e, label in results[keys[t]]] for t in texts]
+    return [results[t] for t in texts]  # a text given twice shares its list: read, never changed
