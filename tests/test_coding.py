@@ -94,6 +94,26 @@ def test_same_input_same_bytes(blank_nlp, tmp_path, make_responses):
     assert run["codebook"]["hash"] and run["spacy_version"]
 
 
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_tables_built_by_slices_equal_tables_built_at_once(blank_nlp, tmp_path, make_responses, monkeypatch, cached):
+    """code_responses reads the cached results and builds the rows slice by slice of
+    config.CACHE_SLICE answers (memory of a large corpus): slices of 2 answers, a text
+    repeated across slices, an empty answer, give the tables of one slice."""
+    from transitions_analysis import config
+
+    texts = [*TEXTS, TEXTS[0], "", "Coopérer avec la DDT, encore.", TEXTS[2]]
+    responses = make_responses(texts, question="Qu'avez-vous retenu ?")
+    whole = code_responses(responses, nlp=blank_nlp, cache_dir=tmp_path / "a" if cached else None, progress=False)
+    monkeypatch.setattr(config, "CACHE_SLICE", 2)
+    for cache in ([tmp_path / "a", tmp_path / "b"] if cached else [None]):  # warm, then cold, cache
+        sliced = code_responses(responses, nlp=blank_nlp, cache_dir=cache, progress=False)
+        for name in ("segments", "codings", "expectations", "suggestions"):
+            pd.testing.assert_frame_equal(getattr(sliced, name), getattr(whole, name))
+        assert sliced.stats["unique_texts"] == whole.stats["unique_texts"] == 5
+    assert len(whole.segments) > len(texts) and whole.segments["response_id"].nunique() == len(texts) - 1
+
+
 class FakeModel:
     def predict_codings(self, segments):
         rows = segments.assign(code="principle.engagement", source="model", score=0.7, evidence=segments["text"],

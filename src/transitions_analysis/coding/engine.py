@@ -174,6 +174,40 @@ def human_codings_table(human_codings: pd.DataFrame, responses: pd.DataFrame, se
     return codings_table(rows)
 
 
+
+def _table_rows(rids: list[str], texts: list[str], by_text: dict[str, Any], rule_rows: dict[str, list],
+                sem_rows: dict[str, list], queue_rows: dict[str, list], exp_rows: list, prop_rows: list) -> None:
+    """Append the rows of answers ``rids``/``texts`` (their cached results in ``by_text``) to the
+    codings, semantic codings, review queue and expectation rows."""
+    for rid, text in zip(rids, texts):
+        res = by_text[text]
+        b = res["b"]
+        for seg, code, start, end, score, negated in res["c"]:
+            rule_rows["segment_id"].append(make_segment_id(rid, b[seg][0], b[seg][1]))
+            rule_rows["response_id"].append(rid)
+            rule_rows["code"].append(code)
+            rule_rows["score"].append(score)
+            rule_rows["start"].append(start)
+            rule_rows["end"].append(end)
+            rule_rows["evidence"].append(text[start:end])
+            rule_rows["negated"].append(negated)
+        for seg, role, start, end in res["e"]:
+            exp_rows.append((make_segment_id(rid, b[seg][0], b[seg][1]), rid, role, start, end))
+        for seg, code, score, margin, accepted, words, start, end in res.get("s", ()):
+            seg_id = make_segment_id(rid, b[seg][0], b[seg][1])
+            if accepted:
+                for key, value in (("segment_id", seg_id), ("response_id", rid), ("code", code),
+                                   ("score", min(max(score, 0.0), 1.0)), ("start", start), ("end", end),
+                                   ("evidence", text[start:end]), ("negated", False)):
+                    sem_rows[key].append(value)
+            else:
+                for key, value in (("segment_id", seg_id), ("response_id", rid), ("code", code),
+                                   ("source", SOURCE_SEMANTIC), ("score", score), ("margin", margin),
+                                   ("start", start), ("end", end), ("evidence", ", ".join(words))):
+                    queue_rows[key].append(value)
+        for seg, role, start, end in res.get("p", ()):
+            prop_rows.append((make_segment_id(rid, b[seg][0], b[seg][1]), rid, role, start, end))
+
 def code_responses(
     responses: pd.DataFrame,
     *,
@@ -217,67 +251,55 @@ def code_responses(
     coder = RuleCoder(codebook, cues=cues)
     if semantic is not None:
         _check_vectors(nlp, semantic)
-    rids = responses["response_id"].astype(str).tolist()
-    texts = responses["text"].fillna("").astype(str).tolist()
+    all_texts = responses["text"].fillna("").astype(str)
+    size = max(1, int(config.CACHE_SLICE))
 
-    # 1. one analysis per distinct text, from the results cache or computed
-    unique = list(dict.fromkeys(texts))
+    # 1. one analysis per distinct text, computed when the cache does not have it; slice by
+    # slice, so that only the keys are held for the whole corpus, never its decoded results
     salt = coding_salt(planned or nlp_fingerprint(nlp), coder, semantic)
-    keys = [text_key(salt, t) for t in unique]
-    stats: dict[str, int] = {"unique_texts": len(unique)}
+    stats: dict[str, int] = {"unique_texts": int(all_texts.nunique())}
     store = DiskCache(cache_dir, "coding") if cache_dir is not None else None
+    kept: dict[str, Any] = {}  # results computed by this call (without a cache, the only copy)
     try:
-        found = store.get_json(keys) if store else {}
-        stats["coding_cache"] = len(found)
-        todo = [i for i, k in enumerate(keys) if k not in found]
+        todo: dict[str, str] = {}  # text -> key, in order of first appearance
+        for at in range(0, len(all_texts), size):
+            keys = {t: text_key(salt, t) for t in all_texts.iloc[at : at + size].tolist()}
+            present = store.present(list(keys.values())) if store else set()
+            todo.update((t, k) for t, k in keys.items() if k not in present)
+        stats["coding_cache"] = stats["unique_texts"] - len(todo) if store else 0
         if todo:
-            computed = _analyse_texts([unique[i] for i in todo], nlp=pipeline(), coder=coder, n_process=n_process,
+            computed = _analyse_texts(list(todo), nlp=pipeline(), coder=coder, n_process=n_process,
                                       cache_dir=cache_dir, progress=progress, stats=stats, semantic=semantic)
-            new = [(keys[i], r) for i, r in zip(todo, computed)]
-            found.update(new)
+            kept = dict(zip(todo.values(), computed))
             if store:
-                store.put_json(new)
+                store.put_json(list(kept.items()))
+        del todo
+
+        # 2. tables, one pass over the responses, slice by slice
+        rule_rows: dict[str, list] = {k: [] for k in schema.CODINGS}
+        sem_rows: dict[str, list] = {k: [] for k in schema.CODINGS}
+        queue_rows: dict[str, list] = {k: [] for k in schema.SUGGESTIONS}
+        exp_rows, prop_rows, segment_parts = [], [], []
+        for at in range(0, len(responses), size):
+            rids = responses["response_id"].iloc[at : at + size].astype(str).tolist()
+            texts = all_texts.iloc[at : at + size].tolist()
+            keys = {t: text_key(salt, t) for t in texts}
+            wanted = [k for k in dict.fromkeys(keys.values()) if k not in kept]
+            found = store.get_json(wanted) if store and wanted else {}
+            by_text = {t: kept[k] if k in kept else found[k] for t, k in keys.items()}
+            segment_parts.append(segments_frame(rids, texts, [[tuple(b) for b in by_text[t]["b"]] for t in texts]))
+            _table_rows(rids, texts, by_text, rule_rows, sem_rows, queue_rows, exp_rows, prop_rows)
+            del found, by_text  # this slice's results are in the tables now
     finally:
         if store:
             store.close()
-    by_text = {t: found[k] for t, k in zip(unique, keys)}
-
-    # 2. tables, one pass over the responses
-    seg_bounds = [[tuple(b) for b in by_text[t]["b"]] for t in texts]
-    segments = segments_frame(rids, texts, seg_bounds)
-    rule_rows: dict[str, list] = {k: [] for k in schema.CODINGS}
-    sem_rows: dict[str, list] = {k: [] for k in schema.CODINGS}
-    queue_rows: dict[str, list] = {k: [] for k in schema.SUGGESTIONS}
-    exp_rows, prop_rows = [], []
-    for rid, text in zip(rids, texts):
-        res = by_text[text]
-        b = res["b"]
-        for seg, code, start, end, score, negated in res["c"]:
-            rule_rows["segment_id"].append(make_segment_id(rid, b[seg][0], b[seg][1]))
-            rule_rows["response_id"].append(rid)
-            rule_rows["code"].append(code)
-            rule_rows["score"].append(score)
-            rule_rows["start"].append(start)
-            rule_rows["end"].append(end)
-            rule_rows["evidence"].append(text[start:end])
-            rule_rows["negated"].append(negated)
-        for seg, role, start, end in res["e"]:
-            exp_rows.append((make_segment_id(rid, b[seg][0], b[seg][1]), rid, role, start, end))
-        for seg, code, score, margin, accepted, words, start, end in res.get("s", ()):
-            seg_id = make_segment_id(rid, b[seg][0], b[seg][1])
-            if accepted:
-                for key, value in (("segment_id", seg_id), ("response_id", rid), ("code", code),
-                                   ("score", min(max(score, 0.0), 1.0)), ("start", start), ("end", end),
-                                   ("evidence", text[start:end]), ("negated", False)):
-                    sem_rows[key].append(value)
-            else:
-                for key, value in (("segment_id", seg_id), ("response_id", rid), ("code", code),
-                                   ("source", SOURCE_SEMANTIC), ("score", score), ("margin", margin),
-                                   ("start", start), ("end", end), ("evidence", ", ".join(words))):
-                    queue_rows[key].append(value)
-        for seg, role, start, end in res.get("p", ()):
-            prop_rows.append((make_segment_id(rid, b[seg][0], b[seg][1]), rid, role, start, end))
-    del found, by_text, seg_bounds  # every answer's cached result is now in the tables: freed before the rest
+    del kept
+    if not segment_parts:
+        segment_parts.append(segments_frame([], [], []))
+    segments = segment_parts[0] if len(segment_parts) == 1 else schema.validate(
+        pd.concat(segment_parts, ignore_index=True).sort_values(["response_id", "start", "end"], kind="stable"),
+        schema.Segments)
+    del segment_parts
     n = len(rule_rows["code"])
     rule_rows["source"], rule_rows["coder"] = [SOURCE_RULE] * n, [RULE_CODER] * n
     rule_codings = codings_table(rule_rows)
@@ -299,7 +321,7 @@ def code_responses(
     human = human_codings_table(human_codings, responses, segments) if human_codings is not None else None
     seen = None
     if human_codings is not None and "response_id" in human_codings.columns:
-        seen = set(human_codings["response_id"].dropna().astype(str)) & set(rids)
+        seen = set(human_codings["response_id"].dropna().astype(str)) & set(responses["response_id"].astype(str))
     base = combine_codings(rule_codings, model_codings, human, human_seen=seen)
     questions = list(zip(responses["question_id"], responses["question"]))
     roles, proposals = _question_analysis(questions, pipeline=pipeline, coder=coder, salt=salt, cache_dir=cache_dir)

@@ -78,6 +78,17 @@ class DiskCache:
             found.update((k, bytes(v) if not isinstance(v, str) else v.encode("utf-8")) for k, v in rows)
         return found
 
+    def present(self, keys: Sequence[str]) -> set[str]:
+        """The ``keys`` that have a value (nothing is read or decoded)."""
+        found: set[str] = set()
+        for i in range(0, len(keys), _CHUNK):
+            chunk = list(keys[i : i + _CHUNK])
+            rows = self.db.execute(
+                f"SELECT key FROM {self.namespace} WHERE key IN ({','.join('?' * len(chunk))})", chunk
+            )
+            found.update(k for (k,) in rows)
+        return found
+
     def put(self, items: Iterable[tuple[str, bytes]]) -> None:
         """Store ``(key, value)`` pairs (replacing older values)."""
         self.db.executemany(f"INSERT OR REPLACE INTO {self.namespace} (key, value) VALUES (?, ?)", list(items))
