@@ -107,3 +107,15 @@ def test_report_never_crashes(capsys, export):
         code, _ = _run(capsys, ["-q", "report", str(src), "--out", f"{tmp}/out", "--no-cache", "--no-model"])
         if code == 0:
             assert (Path(tmp) / "out" / "synthese.html").is_file()
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(text=st.text(alphabet=st.sampled_from(["a", "é", "😀", ",", ";", '"', "\r", "\n", "\u2028", "\x85", "\x0b",
+                                              "\x1c", "\x0c"]), max_size=40))
+def test_csv_lines_are_split_as_a_text_stream_splits_them(text):
+    """The CSV reader gets its lines from a regex over the decoded text (no second copy of it):
+    the same lines as ``io.StringIO(text, newline="")``, so the same records and line numbers
+    (Unicode line separators stay inside their line)."""
+    from transitions_analysis.ingestion.readers.tables import _LINE_RE
+
+    assert [m.group() for m in _LINE_RE.finditer(text)] == list(io.StringIO(text, newline=""))

@@ -82,6 +82,11 @@ def _is_blank(text: str) -> bool:
     return not any(ch.isalnum() for ch in text)
 
 
+def _words_digest(text: str) -> bytes:
+    """A 16-byte digest of the words of ``text`` (spacing ignored): equal words, equal digests."""
+    return hashlib.blake2b(" ".join(text.split()).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 def _resubmissions(answers: list[dict[str, Any]]) -> dict[str, str]:
     """Respondents of a table whose whole submission repeats an earlier one's -> that earlier one.
 
@@ -95,7 +100,8 @@ def _resubmissions(answers: list[dict[str, Any]]) -> dict[str, str]:
         key = a["respondent_key"]
         meta.setdefault(key, (a["session"], a["territory"], a["role_raw"]))
         if not _is_blank(a["text"]) and a.get("reject") is None:
-            submissions.setdefault(key, []).append((a["question_id"], " ".join(a["text"].split())))
+            # the answer's words as a digest, not a second copy of every text
+            submissions.setdefault(key, []).append((a["question_id"], _words_digest(a["text"])))
     first: dict[tuple, str] = {}
     repeats: dict[str, str] = {}
     for key, pairs in submissions.items():
@@ -252,9 +258,7 @@ def ingest(
             if reason is None:
                 rid = a.get("response_id") or make_response_id(source_file, a["source_row"], a["question_id"] or None)
                 first_key = resubmitted.get(a["respondent_key"], a["respondent_key"])
-                # the answer's words as a digest, not a second copy of every text
-                words = " ".join(a["text"].split()).encode("utf-8", "surrogatepass")
-                dup_key = (first_key, a["question_id"], hashlib.blake2b(words, digest_size=16).digest())
+                dup_key = (first_key, a["question_id"], _words_digest(a["text"]))
                 if dup_key in seen:
                     reason = ("duplicate", MSG_DUPLICATE.format(other=seen[dup_key]))
                 else:
@@ -296,7 +300,13 @@ def ingest(
         log.debug("%s : %s, %d réponses lues", source_file, read.format, len(answers))
         del read, answers, seen  # one dict per row: not kept alive through anonymisation
 
-    responses = pd.DataFrame(kept, columns=list(kept))
+    # column by column, each list let go once converted (pandas' strings take less than the
+    # Python strings they come from)
+    names = list(kept)
+    if kept["response_id"]:
+        responses = pd.DataFrame({name: pd.Series(kept.pop(name)) for name in names}, columns=names)
+    else:  # nothing kept: the dtypes pandas gives empty lists
+        responses = pd.DataFrame(kept, columns=names)
     del kept
     responses = responses.sort_values(["source_file", "source_row", "_qorder"], kind="stable")
     responses = responses.drop(columns="_qorder").reset_index(drop=True)
