@@ -104,9 +104,14 @@ def ingest(
 def _analyse_then(anonymiser, frame: pd.DataFrame, *, engine: Engine, cache_dir, codebook, progress: bool) -> pd.DataFrame:
     """One spaCy pass over every cell to anonymise (the answers coded in the same pass), then
     the anonymiser, which reads the names from the cache."""
-    cells = (v for row in frame[list(ANONYMISED_COLUMNS)].itertuples(index=False, name=None) for v in row)
-    stats = prime_caches(cells, code=frame["text"].dropna().astype(str), engine=engine, cache_dir=cache_dir,
-                         codebook=codebook, progress=progress)
+    # the answers (coded too), read from their column slice by slice; then the other cells to
+    # anonymise (roles, questions, column names: few distinct values)
+    stats = prime_caches(frame["text"], code=True, engine=engine, cache_dir=cache_dir, codebook=codebook,
+                         progress=progress)
+    others = [c for c in ANONYMISED_COLUMNS if c != "text"]
+    cells = (v for row in frame[others].itertuples(index=False, name=None) for v in row)
+    more = prime_caches(cells, engine=engine, cache_dir=cache_dir, codebook=codebook, progress=False)
+    stats = {k: stats[k] + more[k] for k in stats}
     engine.idle()  # local workers stopped before the corpus-wide work
     done = anonymiser(frame)
     # an answer where a name, an e-mail or a phone was replaced (0.4 % of the Grand Débat) is

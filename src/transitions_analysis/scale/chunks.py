@@ -10,9 +10,12 @@ as the anonymiser's and the coder's own caches, which then read them instead of 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from .. import config
 from ..anonymisation.ner import entities_of
@@ -137,10 +140,25 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+def _distinct(texts: Iterable[Any]) -> pd.Series | list[str]:
+    """The distinct non-blank strings of ``texts`` in order of first appearance. A pandas Series
+    of pandas' strings stays one (compact: the texts are not turned into Python objects all at
+    once); any other iterable gives a list."""
+    if isinstance(texts, pd.Series) and str(texts.dtype) == "str":
+        values = texts.dropna()
+        filled = [bool(t.strip()) for t in values]  # Python's idea of blank, one text at a time
+        return pd.Series(values[filled].unique(), dtype="str")
+    return [t for t in dict.fromkeys(texts) if isinstance(t, str) and t.strip()]
+
+
+def _take(values: pd.Series | list[str], at: int, size: int) -> list[str]:
+    return values.iloc[at : at + size].tolist() if isinstance(values, pd.Series) else values[at : at + size]
+
+
 def prime_caches(
     texts: Iterable[str],
     *,
-    code: Iterable[str] = (),
+    code: Iterable[str] | bool = (),
     engine: Engine,
     cache_dir: str | Path,
     codebook: Codebook | None = None,
@@ -152,7 +170,9 @@ def prime_caches(
     """Analyse, in one spaCy pass each, the distinct ``texts`` whose entities (and, for those in
     ``code``, whose coding result) are not in the cache yet, chunk by chunk on ``engine``, and
     store the results: ``ner`` entries for every text, ``coding`` entries for the texts of
-    ``code``, ``chunk_size`` texts a chunk (default ``config.CHUNK_TEXTS``). Returns counts
+    ``code`` (``True``: every text), ``chunk_size`` texts a chunk (default
+    ``config.CHUNK_TEXTS``). A pandas Series of texts (a column of answers) is read slice by
+    slice: only the texts of the chunks in flight are held as Python strings. Returns counts
     (``texts``, ``analysed``, ``chunks``)."""
     from tqdm.auto import tqdm
 
@@ -161,30 +181,46 @@ def prime_caches(
     identity = pipeline_identity(model, load=False) or engine.call(pipeline_identity, model)
     name, version = identity["ner"]
     salt = coding_salt(identity["coding"], _coder(codebook, cues))
-    to_code = set(code)
-    unique = [t for t in dict.fromkeys(texts) if isinstance(t, str) and t.strip()]
+    to_code = None if code is True else set(() if code is False else code)
+    unique = _distinct(texts)
+    size = chunk_size or config.CHUNK_TEXTS
     ner_cache, coding_cache = DiskCache(cache_dir, "ner"), DiskCache(cache_dir, "coding")
     stats = {"texts": len(unique), "analysed": 0, "chunks": 0}
     try:
-        todo: list[tuple[str, bool]] = []
-        for part in _chunks(unique, 5000):
+        todo: list[int] = []  # positions in ``unique`` of the texts to analyse
+        coded: list[bool] = []
+        for at in range(0, len(unique), 5000):
+            part = _take(unique, at, 5000)
             ner_keys = [text_key(name, version, t) for t in part]
-            have_ner = ner_cache.get(ner_keys).keys()
-            wanted = [t for t in part if t in to_code]
-            code_keys = {t: text_key(salt, t) for t in wanted}
-            have_code = coding_cache.get(list(code_keys.values())).keys()
-            for t, k in zip(part, ner_keys):
+            have_ner = ner_cache.present(ner_keys)
+            code_keys = {t: text_key(salt, t) for t in part if to_code is None or t in to_code}
+            have_code = coding_cache.present(list(code_keys.values()))
+            for i, (t, k) in enumerate(zip(part, ner_keys), start=at):
                 needs_code = t in code_keys and code_keys[t] not in have_code
                 if k not in have_ner or needs_code:
-                    todo.append((t, t in code_keys))
+                    todo.append(i)
+                    coded.append(t in code_keys)
         log.info("analyse spaCy (une passe : noms, lemmes, phrases) de %d texte(s) sur %d, %s",
                  len(todo), len(unique), engine.describe())
         bar = tqdm(total=len(todo), desc="analyse spaCy", unit="texte", disable=not progress or not todo)
-        chunks = list(_chunks(todo, chunk_size or config.CHUNK_TEXTS))
-        if len(chunks) > 1:
+        n_chunks = -(-len(todo) // size)
+        sent: deque[list[tuple[str, bool]]] = deque()  # chunks given to the engine, results not back yet
+
+        def chunks() -> Iterator[list[tuple[str, bool]]]:
+            for at in range(0, len(todo), size):
+                positions = todo[at : at + size]
+                if isinstance(unique, pd.Series):
+                    chunk_texts = unique.iloc[positions].tolist()
+                else:
+                    chunk_texts = [unique[i] for i in positions]
+                sent.append(list(zip(chunk_texts, coded[at : at + size])))
+                yield sent[-1]
+
+        if n_chunks > 1:
             engine.warm(load_chunk_tools, model, codebook=codebook, cues=cues)
-        for chunk, results in zip(chunks, engine.map(analyse_chunk, chunks, model=model, codebook=codebook, cues=cues,
-                                                              identity=identity)):
+        feed = chunks() if n_chunks > 1 else list(chunks())  # one chunk: the engine runs it in this process
+        for results in engine.map(analyse_chunk, feed, model=model, codebook=codebook, cues=cues, identity=identity):
+            chunk = sent.popleft()
             ner_cache.put_json((text_key(name, version, t), r["ents"]) for (t, _), r in zip(chunk, results))
             coding_cache.put_json((text_key(salt, t), r["r"]) for (t, c), r in zip(chunk, results) if c)
             stats["analysed"] += len(chunk)
