@@ -568,8 +568,12 @@ def build_expectations(
     """
     resp = responses[["response_id", "role", "question_id", "question", "text"]].copy()
     resp["from_role"] = _from_roles(resp["role"])
-    qkey = list(zip(resp["question_id"].fillna("").astype(str), resp["question"].fillna("").astype(str)))
-    resp["q_roles"] = [roles_by_question.get(k, ()) for k in qkey]
+    # each answer's question (id, text) as a number into the distinct questions: a few questions,
+    # not one pair of strings per answer
+    qcode, questions = pd.factorize(pd.MultiIndex.from_arrays(
+        [resp["question_id"].fillna("").astype(str), resp["question"].fillna("").astype(str)]))
+    q_roles = [roles_by_question.get(k, ()) for k in questions]
+    resp["q_roles"] = [q_roles[c] for c in qcode]
     seg = segments[["segment_id", "response_id", "start", "end", "text"]]
     # question basis: every segment of an answer to an expectation question
     q = resp.loc[resp["q_roles"].map(len) > 0, ["response_id", "from_role", "q_roles"]].explode("q_roles")
@@ -579,7 +583,8 @@ def build_expectations(
     # text basis
     t = text_expectations.assign(score=SCORE_TEXT)
     if proposal_expectations is not None and len(proposal_expectations) and proposals:
-        asks = resp.loc[[k in proposals for k in qkey], "response_id"]
+        asked = [k in proposals for k in questions]
+        asks = resp.loc[[asked[c] for c in qcode], "response_id"]
         p = proposal_expectations[proposal_expectations["response_id"].isin(set(asks))]
         t = pd.concat([t, p.assign(score=SCORE_PROPOSAL)], ignore_index=True)
         t = t.sort_values("score", ascending=False, kind="stable").drop_duplicates(["segment_id", "to_role"])
@@ -611,7 +616,8 @@ def build_expectations(
     expectations = both[list(schema.EXPECTATIONS)].reset_index(drop=True)
     # one expectation coding per segment: question basis first, then the earliest evidence
     cod = both.sort_values(["segment_id", "basis_rank", "ev_start", "role_rank"], kind="stable").drop_duplicates("segment_id")
-    texts = dict(zip(resp["response_id"], resp["text"].astype(str)))
+    quoted = resp[resp["response_id"].isin(set(cod["response_id"]))]  # the answers with an expectation only
+    texts = dict(zip(quoted["response_id"], quoted["text"].astype(str)))
     codings_out = pd.DataFrame(
         {
             "segment_id": cod["segment_id"].to_numpy(),

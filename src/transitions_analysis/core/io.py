@@ -353,12 +353,22 @@ def restore_formula(value: object) -> object:
     return value
 
 
+_NEUTRALISED_STARTS = frozenset((*FORMULA_STARTS, _ESCAPE))
+
+
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` whose text cells are passed through :func:`neutralise_formula`."""
+    """A copy of ``df`` whose text cells are passed through :func:`neutralise_formula` (a column
+    is rewritten only when one of its cells needs it: most never do)."""
     out = df.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
-            out[column] = out[column].map(neutralise_formula)
+        values = out[column]
+        if str(values.dtype) == "str":  # pandas' own strings: one vectorised pass, no Python string per cell
+            needs = values.str[:1].isin(_NEUTRALISED_STARTS)
+            if needs.any():
+                out[column] = values.where(~needs, _ESCAPE + values)
+        elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            if any(isinstance(v, str) and v[:1] in _NEUTRALISED_STARTS for v in values):
+                out[column] = values.map(neutralise_formula)
     return out
 
 

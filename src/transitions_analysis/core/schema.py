@@ -246,7 +246,10 @@ def _cast(df: pd.DataFrame, model: type[_Table], *, table: str = "", path: Any =
         values = df[name]
         try:
             if kind == "str":
-                text = values.astype("object").where(values.notna(), "").astype(str)
+                if str(values.dtype) == "str":  # already text (pandas' own strings): no copy of every value
+                    text = values.fillna("")
+                else:
+                    text = values.astype("object").where(values.notna(), "").astype(str)
                 default = (col.metadata or {}).get("empty")
                 df[name] = text.where(text.str.strip() != "", default) if default else text
             elif kind == "bool":
