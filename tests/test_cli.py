@@ -28,3 +28,20 @@ def test_console_script_runs_as_module():
     out = subprocess.run([sys.executable, "-m", "transitions_analysis", "--version"], capture_output=True, text=True)
     assert out.returncode == 0
     assert out.stdout.startswith("transitions-analysis ")
+
+
+def test_a_command_takes_arrow_buffers_from_the_system_allocator(monkeypatch):
+    """pandas' strings are Arrow buffers: a command allocates them with the C library's
+    allocator (``config.ARROW_MEMORY_POOL``), which reuses what Python objects free."""
+    import pyarrow
+
+    from transitions_analysis import config
+
+    previous = pyarrow.default_memory_pool()
+    try:
+        pyarrow.set_memory_pool(pyarrow.mimalloc_memory_pool())  # Arrow's default where it has mimalloc
+        monkeypatch.setattr(config, "ARROW_MEMORY_POOL", "system")
+        assert main([]) == 1  # no command: the help, exit status 1
+        assert pyarrow.default_memory_pool().backend_name == "system"
+    finally:
+        pyarrow.set_memory_pool(previous)

@@ -96,6 +96,13 @@ CHUNK_TEXTS = 500
 ANALYSIS_BATCH_SIZE = 64
 WORKER_START_METHOD = "fork"
 WORKER_MAX_CHUNKS = 100
+# Answers whose cached results (codings, anonymisation candidates) are read and decoded at once:
+# tables are built slice by slice, so a million answers never hold a million decoded results.
+CACHE_SLICE = 20_000
+# The allocator of pandas' strings (Arrow buffers) in a command: "system" (the C library's) reuses
+# the memory Python objects free (read rows, decoded results); Arrow's own (mimalloc) keeps
+# it apart. Measured on one million answers: about 0.2 to 0.4 GB less at the peak. None: Arrow's.
+ARROW_MEMORY_POOL: str | None = "system"
 
 # Privacy: minimum number of respondents for a group's quotes to be shown.
 MIN_GROUP_SIZE = 3

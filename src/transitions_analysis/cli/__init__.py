@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from .. import config
 from ..config import VERSION
 from ..core.errors import MSG_INTERNAL, MSG_INTERRUPTED, MSG_OUT_OF_MEMORY, InputError, os_error_fr
 from . import commands
@@ -106,10 +107,19 @@ def _say(message: str) -> None:
         pass
 
 
+def _choose_arrow_allocator() -> None:
+    """Arrow's buffers (pandas' strings) from ``config.ARROW_MEMORY_POOL`` for this command."""
+    if config.ARROW_MEMORY_POOL == "system":
+        import pyarrow
+
+        pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status: 0 done, 2 bad input or a file
     the system refuses, 130 interrupted, 1 an internal error (trace written to a file)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    _choose_arrow_allocator()
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
