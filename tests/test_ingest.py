@@ -232,3 +232,28 @@ def test_a_form_submitted_twice_is_rejected_as_duplicate(tmp_path, fake_anonymis
     # a respondent sharing one answer but not the whole submission is kept whole
     assert (result.responses["source_row"].astype(int) == 5).sum() == 2
     assert result.summary["read"] == len(result.responses) + len(result.rejected)
+
+
+def test_files_given_out_of_name_order_still_give_rows_in_file_order(tmp_path):
+    """The responses table is in (file, row, question) order: files given as b then a are
+    sorted; given as a then b (already in order), the same table without a sort."""
+    for name, rows in (("a.csv", ["premier", "deuxième"]), ("b.csv", ["troisième", "quatrième"])):
+        (tmp_path / name).write_text("text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    backwards = ingest([tmp_path / "b.csv", tmp_path / "a.csv"], anonymise=False, cache_dir=None).responses
+    forwards = ingest([tmp_path / "a.csv", tmp_path / "b.csv"], anonymise=False, cache_dir=None).responses
+    assert backwards["text"].tolist() == ["premier", "deuxième", "troisième", "quatrième"]
+    pd.testing.assert_frame_equal(backwards, forwards)
+
+
+def test_answers_turned_into_a_table_by_slices_give_the_same_table(tmp_path, monkeypatch):
+    """Ingestion turns every ``config.INGEST_SLICE`` kept answers into a table as it reads
+    (memory of a large export): slices of 2 answers, across two files, a rejected duplicate
+    amid them, give the table of one slice."""
+    (tmp_path / "a.csv").write_text("text\nun\ndeux\ntrois\ndeux\ncinq\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("text\nsix\nsept\n", encoding="utf-8")
+    whole = ingest(tmp_path, anonymise=False, cache_dir=None)
+    monkeypatch.setattr(config, "INGEST_SLICE", 2)
+    sliced = ingest(tmp_path, anonymise=False, cache_dir=None)
+    pd.testing.assert_frame_equal(sliced.responses, whole.responses)
+    pd.testing.assert_frame_equal(sliced.rejected, whole.rejected)
+    assert len(whole.responses) == 6 and whole.summary == sliced.summary

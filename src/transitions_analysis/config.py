@@ -99,6 +99,8 @@ WORKER_MAX_CHUNKS = 100
 # Answers whose cached results (codings, anonymisation candidates) are read and decoded at once:
 # tables are built slice by slice, so a million answers never hold a million decoded results.
 CACHE_SLICE = 20_000
+# Answers read that are turned into a table at once (their Python strings then let go).
+INGEST_SLICE = 100_000
 # The allocator of pandas' strings (Arrow buffers) in a command: "system" (the C library's) reuses
 # the memory Python objects free (read rows, decoded results); Arrow's own (mimalloc) keeps
 # it apart. Measured on one million answers: about 0.2 to 0.4 GB less at the peak. None: Arrow's.

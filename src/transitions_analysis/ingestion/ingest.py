@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import config
 from ..core import schema
 from ..core.errors import (
     MSG_DUPLICATE,
@@ -80,6 +81,15 @@ class IngestResult:
 def _is_blank(text: str) -> bool:
     """Blank or only punctuation/whitespace/symbols (no letter or digit)."""
     return not any(ch.isalnum() for ch in text)
+
+
+def _frame_of(kept: dict[str, list[Any]]) -> pd.DataFrame:
+    """The kept answers as a table (pandas' strings take less than the Python strings they come
+    from), the lists emptied."""
+    frame = pd.DataFrame({name: pd.Series(values) for name, values in kept.items()}, columns=list(kept))
+    for values in kept.values():
+        values.clear()
+    return frame
 
 
 def _words_digest(text: str) -> bytes:
@@ -239,6 +249,7 @@ def ingest(
     # kept answers column by column (one list per column, not one dict per row: a million answers
     # read take about 0.5 GB less)
     kept: dict[str, list[Any]] = {c: [] for c in [*RESPONSES, "_names", "_qorder"]}
+    parts: list[pd.DataFrame] = []  # kept answers already turned into a table, slice by slice
     rejected: list[dict[str, Any]] = []
     file_stats: list[dict[str, Any]] = []
     role_cache: dict[str, str] = {}
@@ -250,7 +261,9 @@ def ingest(
         seen: dict[tuple[str, str, str], str] = {}
         n_kept = 0
         reasons: Counter[str] = Counter()
-        for a in answers:
+        n_read = len(answers)
+        for i in range(n_read):
+            a, answers[i] = answers[i], None  # let go once read: its text lives on in the table only
             a["source_file"] = source_file
             reason = a.get("reject")
             if reason is None and _is_blank(a["text"]):
@@ -291,24 +304,29 @@ def ingest(
             ):
                 kept[column].append(value)
             n_kept += 1
+            if len(kept["response_id"]) >= config.INGEST_SLICE:
+                parts.append(_frame_of(kept))
         stat = {
-            "file": source_file, "format": read.format, "read": len(answers), "kept": n_kept,
-            "rejected": len(answers) - n_kept, "rejected_by_reason": dict(sorted(reasons.items())),
+            "file": source_file, "format": read.format, "read": n_read, "kept": n_kept,
+            "rejected": n_read - n_kept, "rejected_by_reason": dict(sorted(reasons.items())),
         }
         stat.update({k: v for k, v in read.info.items() if v is not None})
         file_stats.append(stat)
-        log.debug("%s : %s, %d réponses lues", source_file, read.format, len(answers))
+        log.debug("%s : %s, %d réponses lues", source_file, read.format, n_read)
         del read, answers, seen  # one dict per row: not kept alive through anonymisation
 
-    # column by column, each list let go once converted (pandas' strings take less than the
-    # Python strings they come from)
-    names = list(kept)
     if kept["response_id"]:
-        responses = pd.DataFrame({name: pd.Series(kept.pop(name)) for name in names}, columns=names)
+        parts.append(_frame_of(kept))
+    if parts:  # pandas' strings of the slices are put together without being copied
+        responses = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     else:  # nothing kept: the dtypes pandas gives empty lists
-        responses = pd.DataFrame(kept, columns=names)
-    del kept
-    responses = responses.sort_values(["source_file", "source_row", "_qorder"], kind="stable")
+        responses = pd.DataFrame(kept, columns=list(kept))
+    del kept, parts
+    # each file's answers are in (row, question) order and file names are distinct: the table is
+    # already sorted when the files were read in name order (no sorted copy of a large table then)
+    read_order = [source for _, source in files]
+    if read_order != sorted(read_order):
+        responses = responses.sort_values(["source_file", "source_row", "_qorder"], kind="stable")
     responses = responses.drop(columns="_qorder").reset_index(drop=True)
     rejected_df = pd.DataFrame(rejected, columns=[*REJECTED, "_names", "_qorder"])
     del rejected
