@@ -54,3 +54,19 @@ def test_csv_for_a_french_spreadsheet_has_bom_semicolons_decimal_commas_and_no_f
     assert back["libellé"].tolist() == ["Élu·es ; agents", "=1+1"] and back["part"].tolist() == ["0,4796", "-0,5000"]
     with pytest.raises(InputError, match="data/raw"):
         write_table_fr(df, tmp_path / "data" / "raw" / "t.csv")
+
+
+def test_formulas_in_pandas_strings_are_neutralised_as_cell_by_cell():
+    """A column of pandas' strings is neutralised in one vectorised pass: the same cells as
+    :func:`neutralise_formula` one by one, missing values kept missing."""
+    import pandas as pd
+
+    from transitions_analysis.core.io import neutralise_formulas
+
+    values = ["=SOMME(A1)", "'déjà", None, "", "texte", "+33 6", "\tx", "-", "@x", "a=b"]
+    column = pd.Series(values, dtype="str")
+    done = neutralise_formulas(pd.DataFrame({"t": column, "o": pd.Series(values, dtype=object)}))
+    expected = [neutralise_formula(v) if isinstance(v, str) else None for v in values]
+    assert [None if pd.isna(v) else v for v in done["t"]] == expected
+    assert [None if pd.isna(v) else v for v in done["o"]] == expected
+    assert str(done["t"].dtype) == "str"

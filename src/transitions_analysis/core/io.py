@@ -364,8 +364,8 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
         values = out[column]
         if str(values.dtype) == "str":  # pandas' own strings: one vectorised pass, no Python string per cell
             needs = values.str[:1].isin(_NEUTRALISED_STARTS)
-            if needs.any():
-                out[column] = values.where(~needs, _ESCAPE + values)
+            if needs.any():  # only the cells that need it are rewritten
+                out[column] = values.mask(needs, _ESCAPE + values[needs])
         elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             if any(isinstance(v, str) and v[:1] in _NEUTRALISED_STARTS for v in values):
                 out[column] = values.map(neutralise_formula)
