@@ -174,7 +174,6 @@ def human_codings_table(human_codings: pd.DataFrame, responses: pd.DataFrame, se
     return codings_table(rows)
 
 
-
 def _table_rows(rids: list[str], texts: list[str], by_text: dict[str, Any], rule_rows: dict[str, list],
                 sem_rows: dict[str, list], queue_rows: dict[str, list], exp_rows: list, prop_rows: list) -> None:
     """Append the rows of answers ``rids``/``texts`` (their cached results in ``by_text``) to the
@@ -207,6 +206,7 @@ def _table_rows(rids: list[str], texts: list[str], by_text: dict[str, Any], rule
                     queue_rows[key].append(value)
         for seg, role, start, end in res.get("p", ()):
             prop_rows.append((make_segment_id(rid, b[seg][0], b[seg][1]), rid, role, start, end))
+
 
 def code_responses(
     responses: pd.DataFrame,

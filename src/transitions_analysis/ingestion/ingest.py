@@ -313,7 +313,7 @@ def ingest(
         stat.update({k: v for k, v in read.info.items() if v is not None})
         file_stats.append(stat)
         log.debug("%s : %s, %d réponses lues", source_file, read.format, n_read)
-        del read, answers, seen  # one dict per row: not kept alive through anonymisation
+        del read, answers, seen  # one object per row: not kept alive through anonymisation
 
     if kept["response_id"]:
         parts.append(_frame_of(kept))

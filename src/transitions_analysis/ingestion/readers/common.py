@@ -32,8 +32,8 @@ class SourceRead:
 
 class Answer:
     """One answer read from a file, before it is kept or rejected: the fields of a dict
-    (``a["text"]``, ``a.get("reject")``), held in slots, as a table export has one per cell
-    (a million answers read take about 0.5 GB less than as dicts)."""
+    (``a["text"]``, ``a.get("reject")``), held in slots rather than a dict of its own, as a
+    table export has one per cell."""
 
     __slots__ = ("source_row", "session", "territory", "respondent_key", "role_raw", "_names", "column",
                  "question_id", "question", "text", "_qorder", "reject", "response_id", "source_file")
