@@ -243,7 +243,7 @@ def _find_all(
     for t, ents in by_text.items():
         if not ents:
             continue
-        labelled = {(_fold(t[int(s) : int(e)]), str(label)) for s, e, label in ents or () if len(_words(t[int(s) : int(e)])) == 1}
+        labelled = {(_fold(t[int(s) : int(e)]), str(label)) for s, e, label in ents if len(_words(t[int(s) : int(e)])) == 1}
         for word, label in labelled:
             votes.setdefault(word, Counter())[label] += 1
     if memo is None:

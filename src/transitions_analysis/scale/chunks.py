@@ -13,7 +13,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -151,14 +151,15 @@ def _distinct(texts: Iterable[Any]) -> pd.Series | list[str]:
     return [t for t in dict.fromkeys(texts) if isinstance(t, str) and t.strip()]
 
 
-def _take(values: pd.Series | list[str], at: int, size: int) -> list[str]:
-    return values.iloc[at : at + size].tolist() if isinstance(values, pd.Series) else values[at : at + size]
+def _texts_at(values: pd.Series | list[str], positions: Sequence[int]) -> list[str]:
+    """The texts of :func:`_distinct`'s result at ``positions``, as Python strings."""
+    return values.iloc[list(positions)].tolist() if isinstance(values, pd.Series) else [values[i] for i in positions]
 
 
 def prime_caches(
     texts: Iterable[str],
     *,
-    code: Iterable[str] | bool = (),
+    code: Iterable[str] | Literal[True] = (),
     engine: Engine,
     cache_dir: str | Path,
     codebook: Codebook | None = None,
@@ -181,7 +182,7 @@ def prime_caches(
     identity = pipeline_identity(model, load=False) or engine.call(pipeline_identity, model)
     name, version = identity["ner"]
     salt = coding_salt(identity["coding"], _coder(codebook, cues))
-    to_code = None if code is True else set(() if code is False else code)
+    to_code = None if code is True else set(code)
     unique = _distinct(texts)
     size = chunk_size or config.CHUNK_TEXTS
     ner_cache, coding_cache = DiskCache(cache_dir, "ner"), DiskCache(cache_dir, "coding")
@@ -190,7 +191,7 @@ def prime_caches(
         todo: list[int] = []  # positions in ``unique`` of the texts to analyse
         coded: list[bool] = []
         for at in range(0, len(unique), 5000):
-            part = _take(unique, at, 5000)
+            part = _texts_at(unique, range(at, min(at + 5000, len(unique))))
             ner_keys = [text_key(name, version, t) for t in part]
             have_ner = ner_cache.present(ner_keys)
             code_keys = {t: text_key(salt, t) for t in part if to_code is None or t in to_code}
@@ -208,12 +209,7 @@ def prime_caches(
 
         def chunks() -> Iterator[list[tuple[str, bool]]]:
             for at in range(0, len(todo), size):
-                positions = todo[at : at + size]
-                if isinstance(unique, pd.Series):
-                    chunk_texts = unique.iloc[positions].tolist()
-                else:
-                    chunk_texts = [unique[i] for i in positions]
-                sent.append(list(zip(chunk_texts, coded[at : at + size])))
+                sent.append(list(zip(_texts_at(unique, todo[at : at + size]), coded[at : at + size])))
                 yield sent[-1]
 
         if n_chunks > 1:
