@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from transitions_analysis.cli import main
+from transitions_analysis.core.errors import InputError
 
 OPTIONAL = ("session", "role", "territory", "question", "question_id", "respondent", "response_id")
 WORDS = ["coopération", "élus", "agents", "l'État", "engagement", "approche", "systémique", "Marie", "Dupont",
@@ -119,3 +120,50 @@ def test_csv_lines_are_split_as_a_text_stream_splits_them(text):
     from transitions_analysis.ingestion.readers.tables import _LINE_RE
 
     assert [m.group() for m in _LINE_RE.finditer(text)] == list(io.StringIO(text, newline=""))
+
+
+@settings(max_examples=200, **SETTINGS)
+@given(text=st.text(alphabet=st.sampled_from(["a", "é", "😀", ",", ";", '"', "\r", "\n", "\u2028", "\x85", "x"]),
+                    max_size=60),
+       bom=st.booleans())
+def test_a_utf8_export_is_read_line_by_line_as_the_whole_decoded_text(tmp_path_factory, text, bom):
+    """A UTF-8 export is decoded line by line, never as one text: the same records, row numbers
+    and line numbers as the CSV reader over the whole decoded text (``io.StringIO``), with or
+    without a BOM; the encoding named as :func:`decode_text` names it."""
+    from transitions_analysis.core.io import decode_text, utf8_name
+    from transitions_analysis.ingestion.readers.mapping import Mapping
+    from transitions_analysis.ingestion.readers.tables import read_csv_table
+
+    raw = ("\ufeff" if bom else "").encode() + ("id,text\r\n" + text).encode("utf-8")
+    decoded, encoding = decode_text(raw, "x.csv")
+    assert utf8_name(raw) == encoding
+    path = tmp_path_factory.mktemp("csv") / "x.csv"
+    path.write_bytes(raw)
+    expected = csv.reader(io.StringIO(decoded, newline=""), delimiter=",", strict=True)
+    want, starts, prev = [], [], 0
+    try:
+        for record in expected:
+            want.append(record)
+            starts.append(prev + 1)
+            prev = expected.line_num
+    except csv.Error:
+        with pytest.raises(InputError):
+            read_csv_table(path, Mapping(delimiter=","))
+        return
+    table, info = read_csv_table(path, Mapping(delimiter=","))
+    assert info["encoding"] == encoding
+    assert [cells for _, cells in table.rows] == want
+    assert [table.lines[n] for n, _ in table.rows] == starts
+
+
+def test_only_utf8_exports_are_read_line_by_line():
+    """cp1252, UTF-16 (with or without BOM) and mixed files keep the whole-text decoder."""
+    from transitions_analysis.core.io import utf8_name
+
+    assert utf8_name("id,texte\n1,café\n".encode("cp1252")) is None
+    assert utf8_name("id,texte\n1,café\n".encode("utf-16")) is None
+    assert utf8_name("id,texte\n1,cafe\n".encode("utf-16-le")) is None
+    assert utf8_name("1,é\n".encode() + "2,é\n".encode("cp1252")) is None
+    assert utf8_name(b"") == "utf-8"
+    assert utf8_name("1,😀\n".encode() * 300_000) == "utf-8"  # several pieces, a character across none
+    assert utf8_name(b"a" * ((1 << 20) - 1) + "😀".encode()) == "utf-8"  # a character cut by the first piece

@@ -212,6 +212,23 @@ def _utf16_without_bom(raw: bytes) -> str | None:
     return None
 
 
+def utf8_name(raw: bytes) -> str | None:
+    """``"utf-8-sig"`` or ``"utf-8"`` when :func:`decode_text` would read ``raw`` as UTF-8 (with
+    or without BOM; not UTF-16), else None. Checked piece by piece: the whole text is never built
+    (a text holding one character beyond U+FFFF takes four bytes per character)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_without_bom(raw):
+        return None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 20
+    try:
+        for at in range(0, len(raw), step):
+            decoder.decode(raw[at : at + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    return "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
+
+
 def decode_text(raw: bytes, path: str | Path, encoding: str | None = None) -> tuple[str, str]:
     """Text of a file and the name of its encoding.
 
