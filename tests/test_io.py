@@ -70,3 +70,31 @@ def test_formulas_in_pandas_strings_are_neutralised_as_cell_by_cell():
     assert [None if pd.isna(v) else v for v in done["t"]] == expected
     assert [None if pd.isna(v) else v for v in done["o"]] == expected
     assert str(done["t"].dtype) == "str"
+
+
+@pytest.mark.parametrize("french", [False, True])
+def test_a_table_written_by_slices_has_the_bytes_of_one_write(tmp_path, monkeypatch, french):
+    """Tables are written config.WRITE_SLICE rows at a time (neutralised slice by slice): the same
+    bytes as one neutralised ``to_csv``, one header, one BOM for the French CSV; an empty table
+    still gets its header."""
+    from transitions_analysis import config
+    from transitions_analysis.core.io import CSV_OPTIONS, CSV_OPTIONS_FR, neutralise_formulas, write_table, write_table_fr
+
+    df = pd.DataFrame({
+        "text": ["- une puce", "=SOMME(A1)", "ligne\nsur deux", "@x", "", "simple", "+33 6", None],
+        "score": [0.5, None, 1.0, 2.25, 3.0, 0.1, 1 / 3, 7.0],
+        "n": range(8),
+    }).astype({"text": "str"})
+    options, write = (CSV_OPTIONS_FR, write_table_fr) if french else (CSV_OPTIONS, write_table)
+    whole = tmp_path / "whole.csv"
+    neutralise_formulas(df).to_csv(whole, **options)
+    monkeypatch.setattr(config, "WRITE_SLICE", 3)
+    for frame, name in ((df, "sliced.csv"), (df.iloc[0:0], "empty.csv")):
+        path = write(frame, tmp_path / name)
+        if frame.empty:
+            neutralise_formulas(frame).to_csv(tmp_path / "empty_whole.csv", **options)
+            assert path.read_bytes() == (tmp_path / "empty_whole.csv").read_bytes()
+        else:
+            assert path.read_bytes() == whole.read_bytes()
+            assert path.read_bytes().count("\ufeff".encode()) == (1 if french else 0)
+            assert b"'- une puce" in path.read_bytes() and b"'=SOMME" in path.read_bytes()

@@ -101,6 +101,8 @@ WORKER_MAX_CHUNKS = 100
 CACHE_SLICE = 20_000
 # Answers read that are turned into a table at once (their Python strings then let go).
 INGEST_SLICE = 100_000
+# Rows of a table written at a time (core.io.write_table): what formula neutralisation copies at once.
+WRITE_SLICE = 100_000
 # The allocator of pandas' strings (Arrow buffers) in a command: "system" (the C library's) reuses
 # the memory Python objects free (read rows, decoded results); Arrow's own (mimalloc) keeps
 # it apart. One million answers (warm cache): several phases 0.2 to 0.4 GB lower (RSS). None: Arrow's.
